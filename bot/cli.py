@@ -1,0 +1,152 @@
+"""The `paperboy` command: offline ingest, search and browsing, and `run` for the bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+from bot.digest import parse_date
+from bot.ingest import FileReport, ingest_paths
+from bot.models import Paper
+from bot.search import Catalog
+from bot.storage import Database
+
+NO_TOKEN = (
+    "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications, "
+    "copy its token, and put `DISCORD_TOKEN=...` in a .env file next to the Makefile "
+    "(see .env.example) or in the environment."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paperboy", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="load digest files or folders into the database")
+    ingest.add_argument("paths", nargs="*", type=Path, help="default: the digest folder")
+    search = commands.add_parser("search", help="full-text search with typo tolerance")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--limit", type=int, default=10)
+    rand = commands.add_parser("random", help="a random paper, optionally on a topic")
+    rand.add_argument("--topic")
+    day = commands.add_parser("day", help="one day's papers (default: the latest day)")
+    day.add_argument("date", nargs="?", help="e.g. 'Mar 14' or 2026-03-14")
+    commands.add_parser("run", help="run the Discord bot (reads .env)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"paperboy: configuration error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        return run_bot(settings)
+    return asyncio.run(_offline(args, settings))
+
+
+def run_bot(settings: Settings) -> int:
+    if not settings.token:
+        print(f"paperboy: {NO_TOKEN}", file=sys.stderr)
+        return 2
+    from bot.runner import run  # imported here: the offline commands need no Discord
+
+    return run(settings)
+
+
+async def _offline(args: argparse.Namespace, settings: Settings) -> int:
+    async with await Database.open(settings.database) as database:
+        catalog = await Catalog.load(database)
+        if args.command == "ingest":
+            return await _ingest(catalog, args.paths or [settings.digest_dir])
+        if args.command == "search":
+            return await _search(catalog, " ".join(args.query), args.limit)
+        if args.command == "random":
+            return await _random(catalog, args.topic)
+        return await _day(catalog, args.date)
+
+
+async def _ingest(catalog: Catalog, paths: list[Path]) -> int:
+    missing = [path for path in paths if not path.exists()]
+    for path in missing:
+        print(f"{path}: no such file or folder")
+    reports = await ingest_paths(catalog, [path for path in paths if path.exists()])
+    for report in reports:
+        print(report.summary())
+        for problem in report.problems:
+            print(f"  problem: {problem}")
+    print(_totals(reports))
+    return 0 if any(report.stored for report in reports) else 1
+
+
+def _totals(reports: list[FileReport]) -> str:
+    outcomes = [r.outcome for r in reports if r.outcome and not r.outcome.already_ingested]
+    days = {outcome.day for outcome in outcomes}
+    problems = sum(len(report.problems) for report in reports)
+    if not outcomes:
+        return f"{len(reports)} files read: nothing new; {problems} problems"
+    return (
+        f"{len(reports)} files read: {len(days)} days, "
+        f"{sum(o.added_to_day for o in outcomes)} appearances, "
+        f"{sum(o.new_papers for o in outcomes)} new papers, {problems} problems"
+    )
+
+
+async def _search(catalog: Catalog, query: str, limit: int) -> int:
+    results = await catalog.search(query, limit=limit)
+    if results.corrections:
+        fixed = ", ".join(f"{old} -> {new}" for old, new in results.corrections.items())
+        print(f"(corrected: {fixed})")
+    if not results.papers:
+        print("No papers match; try fewer or different words.")
+        return 1
+    print(f"{results.total} matches; the best {len(results.papers)}:")
+    for rank, paper in enumerate(results.papers, start=1):
+        print(f"{rank:>3}. {paper.title}  [{_days(paper)}]")
+    return 0
+
+
+async def _random(catalog: Catalog, topic: str | None) -> int:
+    paper = await catalog.random_paper(topic)
+    if paper is None:
+        print("No paper matches that topic." if topic else "The archive is empty.")
+        return 1
+    print(_full(paper))
+    return 0
+
+
+async def _day(catalog: Catalog, date_text: str | None) -> int:
+    days = await catalog.known_days()
+    if not days:
+        print("The archive is empty; run `paperboy ingest` first.")
+        return 1
+    day = parse_date(date_text) if date_text else days[0].day
+    if day is None:
+        print(f"Not a date: {date_text!r}. Try 'Mar 14' or 2026-03-14.")
+        return 1
+    papers = await catalog.day(day)
+    if not papers:
+        known = ", ".join(summary.day.isoformat() for summary in days[:10])
+        print(f"No digest for {day.isoformat()}. Known days: {known}")
+        return 1
+    print(f"{day:%A, %B %d, %Y}: {len(papers)} papers")
+    for rank, paper in enumerate(papers, start=1):
+        print(f"{rank:>3}. {paper.title}")
+    return 0
+
+
+def _days(paper: Paper) -> str:
+    return ", ".join(day.isoformat() for day in paper.days)
+
+
+def _full(paper: Paper) -> str:
+    lines = [paper.title, f"Appeared: {_days(paper)}", ""]
+    lines += textwrap.wrap(paper.abstract, width=88)
+    lines += [f"{link.kind}: {link.url}" for link in paper.links]
+    return "\n".join(lines)

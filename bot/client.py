@@ -1,0 +1,163 @@
+"""The paperboy bot: wires settings, storage, the catalog and the cogs together."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.errors import UserError
+from bot.ingest import FolderWatcher, ingest_paths
+from bot.search import Catalog
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+#: Loaded in this order; one that fails is logged and the others still load.
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.papers",
+    "cogs.posting",
+    "cogs.subscriptions",
+    "cogs.admin",
+)
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+BUSY = "The paper archive is busy right now; please try again in a few seconds."
+
+
+class PaperboyTree(app_commands.CommandTree):
+    """The command tree with one error handler for every slash command."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, UserError):
+            message = original.message
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "This command only works in a server."
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = "You need the **Manage Server** permission to use this command."
+        elif isinstance(error, app_commands.BotMissingPermissions):
+            missing = ", ".join(error.missing_permissions)
+            message = f"I am missing permissions here: {missing}."
+        elif isinstance(error, app_commands.TransformerError):
+            message = f"That value does not work for `{error.value!s:.50}`: {error}"
+        elif isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You cannot use this command here."
+        elif isinstance(original, sqlite3.OperationalError) and "locked" in str(original):
+            log.warning("database busy during /%s", _command_name(interaction))
+            message = BUSY
+        else:
+            log.error(
+                "unexpected error in /%s",
+                _command_name(interaction),
+                exc_info=(type(original), original, original.__traceback__),
+            )
+            message = APOLOGY
+        await reply_ephemeral(interaction, message)
+
+
+async def reply_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    """Answer privately, whether or not the interaction was already answered."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not send an error reply for /%s", _command_name(interaction))
+
+
+def _command_name(interaction: discord.Interaction) -> str:
+    return interaction.command.qualified_name if interaction.command else "?"
+
+
+class Paperboy(commands.Bot):
+    """A discord.py bot holding paperboy's resources; `create_bot` builds one."""
+
+    def __init__(self, settings: Settings) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channel and thread cache; nothing privileged
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=PaperboyTree,
+        )
+        self.settings = settings
+        self._database: Database | None = None
+        self._catalog: Catalog | None = None
+        self.watcher = FolderWatcher(settings.digest_dir)
+        self.failed_extensions: dict[str, str] = {}
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            raise RuntimeError("the database opens in setup_hook")
+        return self._database
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            raise RuntimeError("the catalog loads in setup_hook")
+        return self._catalog
+
+    async def setup_hook(self) -> None:
+        self._database = await Database.open(self.settings.database)
+        self._catalog = await Catalog.load(self._database)
+        await self.ingest_startup_digests()
+        for extension in EXTENSIONS:
+            try:
+                await self.load_extension(extension)
+            except Exception as error:
+                self.failed_extensions[extension] = repr(error)
+                log.exception("could not load extension %s", extension)
+        await self.sync_commands()
+
+    async def ingest_startup_digests(self) -> None:
+        folder = self.settings.digest_dir
+        if not folder.is_dir():
+            log.warning("digest folder %s does not exist; no digests loaded", folder)
+            return
+        reports = await ingest_paths(self.catalog, [folder])
+        self.watcher.ready()  # remember what is there now
+        for report in reports:
+            self.watcher.mark_done(report.source_path)
+            log.info("%s", report.summary())
+
+    async def sync_commands(self) -> bool:
+        """Sync the command tree when its definitions changed since the last sync."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"command_tree:{self.application_id}:{guild.id if guild else 'global'}"
+        if await self.database.get_meta(key) == digest:
+            log.info("command tree unchanged; not syncing")
+            return False
+        await self.tree.sync(guild=guild)
+        await self.database.set_meta(key, digest)
+        log.info("synced %d commands %s", len(payload), f"to {guild.id}" if guild else "globally")
+        return True
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self._database is not None:
+                await self._database.close()
+                self._database = None
+
+
+def create_bot(settings: Settings) -> Paperboy:
+    """A configured, unconnected bot: the seam for `paperboy run` and every test."""
+    return Paperboy(settings)

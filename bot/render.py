@@ -1,0 +1,236 @@
+"""Papers to Discord-sized pieces: embeds, pages, and packed messages.
+
+Every function here respects Discord's limits by construction and shows digest text
+literally: markdown is escaped and mentions are defused, so `@everyone *bold*` in a
+title is displayed, never obeyed. Builds `discord.Embed` values only; sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from bot import text
+from bot.models import Paper
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBEDS_PER_MESSAGE = 10
+EMBED_CHARS_PER_MESSAGE = 6000
+BUTTON_LABEL_LIMIT = 80
+URL_LIMIT = 512
+CHOICE_LIMIT = 100
+ELLIPSIS = "…"
+COLOUR = discord.Colour(0xF2A03D)
+ARXIV_SEARCH = "https://arxiv.org/search/?searchtype=title&query="
+
+
+_MENTION_MARKUP = re.compile(r"<(@[!&]?|#|/|t:|a?:)")
+
+
+def safe(raw: str) -> str:
+    """Digest or user text made inert: markdown escaped and mentions defused.
+
+    A zero-width space after `@` or `<` keeps `@everyone`, `<@123>`, `<@&456>` and
+    `<#789>` visible as typed without Discord turning them into mentions.
+    """
+    escaped = escape_mentions(escape_markdown(raw, as_needed=False))
+    return _MENTION_MARKUP.sub(lambda match: "<\u200b" + match.group(1), escaped)
+
+
+def clip(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters, ending in an ellipsis only when it was longer."""
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - len(ELLIPSIS)]
+    # Never leave a dangling escape backslash that would eat the ellipsis.
+    trailing = len(cut) - len(cut.rstrip("\\"))
+    if trailing % 2:
+        cut = cut[:-1]
+    return cut + ELLIPSIS
+
+
+def safe_clip(raw: str, limit: int) -> str:
+    return clip(safe(raw), limit)
+
+
+def format_day(day: dt.date) -> str:
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def short_day(day: dt.date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def days_text(days: Sequence[dt.date]) -> str:
+    return ", ".join(short_day(day) for day in days) or "unknown day"
+
+
+def arxiv_search_url(title: str) -> str:
+    return clip(ARXIV_SEARCH + urllib.parse.quote_plus(title), URL_LIMIT)
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    label: str
+    url: str
+
+
+def paper_links(paper: Paper) -> list[LinkButton]:
+    """Link buttons for a paper: its code, its project page, and an arXiv title search."""
+    buttons = []
+    if paper.code_url and len(paper.code_url) <= URL_LIMIT:
+        buttons.append(LinkButton("Code", paper.code_url))
+    if paper.project_url and len(paper.project_url) <= URL_LIMIT:
+        buttons.append(LinkButton("Project page", paper.project_url))
+    buttons.append(LinkButton("Search arXiv", arxiv_search_url(paper.title)))
+    return buttons
+
+
+def paper_embed(paper: Paper, footer: str | None = None) -> discord.Embed:
+    """One paper in full: title, whole abstract (cut at 4,096 only if longer), days."""
+    embed = discord.Embed(
+        title=safe_clip(paper.title, TITLE_LIMIT),
+        description=safe_clip(paper.abstract, DESCRIPTION_LIMIT),
+        colour=COLOUR,
+    )
+    embed.add_field(name="Appeared", value=clip(days_text(paper.days), FIELD_VALUE_LIMIT))
+    links = [f"[{kind}]({url})" for kind, url in _link_pairs(paper)]
+    if links:
+        embed.add_field(name="Links", value=clip(" · ".join(links), FIELD_VALUE_LIMIT))
+    if footer:
+        embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return embed
+
+
+def _link_pairs(paper: Paper) -> list[tuple[str, str]]:
+    pairs = []
+    if paper.code_url and len(paper.code_url) <= URL_LIMIT and ")" not in paper.code_url:
+        pairs.append(("code", paper.code_url))
+    if paper.project_url and len(paper.project_url) <= URL_LIMIT and ")" not in paper.project_url:
+        pairs.append(("project page", paper.project_url))
+    return pairs
+
+
+def excerpt(abstract: str, terms: Iterable[str] = (), width: int = 240) -> str:
+    """A window of `abstract` around the first query term, query words in bold, all escaped."""
+    wanted = set(terms)
+    spans = [(start, end) for start, end, term in text.word_spans(abstract) if term in wanted]
+    start = max(spans[0][0] - width // 4, 0) if spans else 0
+    end = min(start + width, len(abstract))
+    if start:  # begin at a word boundary
+        space = abstract.find(" ", start)
+        start = space + 1 if 0 <= space < spans[0][0] else start
+    pieces: list[str] = ["…" if start else ""]
+    cursor = start
+    for span_start, span_end in spans:
+        if span_start < cursor or span_end > end:
+            continue
+        pieces += [safe(abstract[cursor:span_start]), "**", safe(abstract[span_start:span_end])]
+        pieces.append("**")
+        cursor = span_end
+    pieces.append(safe(abstract[cursor:end]))
+    if end < len(abstract):
+        pieces.append("…")
+    return "".join(pieces)
+
+
+def result_field(paper: Paper, terms: Sequence[str], rank: int) -> tuple[str, str]:
+    """(name, value) of one search result or day entry, within field limits."""
+    name = clip(f"{rank}. {safe(paper.title)}", FIELD_NAME_LIMIT)
+    value = f"*{days_text(paper.days)}*\n{excerpt(paper.abstract, terms)}"
+    return name, _clip_markup(value, FIELD_VALUE_LIMIT)
+
+
+def _clip_markup(value: str, limit: int) -> str:
+    """Clip text that may hold `**bold**` pairs without leaving one open."""
+    clipped = clip(value, limit)
+    if clipped.count("**") % 2:
+        clipped = clip(clipped[: clipped.rfind("**")], limit)
+    return clipped
+
+
+def list_page(
+    title: str,
+    papers: Sequence[Paper],
+    *,
+    first_rank: int,
+    page: int,
+    pages: int,
+    terms: Sequence[str] = (),
+    note: str | None = None,
+) -> discord.Embed:
+    """One page of a paged list (search results or a day), with "page k of n"."""
+    embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=COLOUR)
+    if note:
+        embed.description = clip(note, DESCRIPTION_LIMIT)
+    for offset, paper in enumerate(papers):
+        name, value = result_field(paper, terms, first_rank + offset)
+        embed.add_field(name=name, value=value, inline=False)
+    embed.set_footer(text=f"page {page} of {pages}")
+    return embed
+
+
+def post_embed(paper: Paper, day: dt.date, rank: int) -> discord.Embed:
+    """A paper in a day's thread: title, an abstract excerpt, links, and a repeat marker."""
+    earlier = [seen for seen in paper.days if seen < day]
+    title = f"{rank}. {safe(paper.title)}"
+    description = clip(safe(paper.abstract), 500)
+    links = " · ".join(f"[{kind}]({url})" for kind, url in _link_pairs(paper))
+    if links:
+        description += "\n" + links
+    if earlier:
+        description += f"\n↻ also on {days_text(earlier)}"
+    return discord.Embed(
+        title=clip(title, TITLE_LIMIT),
+        description=clip(description, DESCRIPTION_LIMIT),
+        colour=COLOUR,
+        url=arxiv_search_url(paper.title),
+    )
+
+
+def pack(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most 10 embeds and 6,000 embed characters."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if current and (
+            len(current) == EMBEDS_PER_MESSAGE or size + length > EMBED_CHARS_PER_MESSAGE
+        ):
+            messages.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += length
+    if current:
+        messages.append(current)
+    return messages
+
+
+def day_header(day: dt.date, papers: Sequence[Paper], shown: int = 5) -> str:
+    """The channel message that opens a day's post."""
+    lines = [f"📰 **Daily Papers — {format_day(day)}** · {len(papers)} papers"]
+    lines += [f"• {safe_clip(paper.title, 150)}" for paper in papers[:shown]]
+    if len(papers) > shown:
+        lines.append(f"…and {len(papers) - shown} more in the thread.")
+    return clip("\n".join(lines), CONTENT_LIMIT)
+
+
+def thread_name(day: dt.date) -> str:
+    return f"Papers {day.isoformat()}"
+
+
+def choice_name(label: str) -> str:
+    """An autocomplete choice label within Discord's 100 characters."""
+    return clip(" ".join(label.split()) or "?", CHOICE_LIMIT)

@@ -1,0 +1,298 @@
+"""The search core: what `/search`, `/paper`, `/random` and `/digest` ask of the archive.
+
+User text never reaches FTS5 syntax: it is cut into terms (bot.text), each term is
+quoted, and only the operators built here join them. Ranking works on a bounded
+candidate set so its cost does not grow with the archive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import OSA
+
+from bot import text
+from bot.models import DaySummary, Paper
+from bot.storage import Database
+
+TITLE_WEIGHT = 5.0
+CANDIDATES = 300  # newest matches scored by BM25
+RERANKED = 60  # best of those re-scored for title and proximity
+MAX_RESULTS = 50
+AUTOCOMPLETE_CHOICES = 25
+RANDOM_DRAWS = 64
+_EXACT_TITLE_BONUS = 1000.0
+_ACRONYM_BONUS = 500.0
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    papers: list[Paper]
+    total: int
+    terms: tuple[str, ...] = ()
+    corrections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A query cut into index terms, with typos replaced by known terms."""
+
+    terms: tuple[str, ...]
+    corrections: dict[str, str]
+
+    @property
+    def all_terms(self) -> str:
+        return " ".join(quote(term) for term in self.terms)
+
+    @property
+    def any_term(self) -> str:
+        return " OR ".join(quote(term) for term in self.terms)
+
+
+def quote(term: str) -> str:
+    """One FTS5 string token; the only way user-derived text enters a MATCH."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+class Vocabulary:
+    """The index's terms with their document counts, for typo correction."""
+
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        self.counts: dict[str, int] = {}
+        self._by_length: dict[int, list[str]] = {}
+        self.add_counts(counts or {})
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.counts
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def add_counts(self, counts: dict[str, int]) -> None:
+        for term, docs in counts.items():
+            if term not in self.counts:
+                self._by_length.setdefault(len(term), []).append(term)
+                self.counts[term] = 0
+            self.counts[term] += docs
+
+    def add_documents(self, documents: Iterable[Iterable[str]]) -> None:
+        counts: dict[str, int] = {}
+        for document in documents:
+            for term in set(document):
+                counts[term] = counts.get(term, 0) + 1
+        self.add_counts(counts)
+
+    def correct(self, term: str) -> str | None:
+        """`term` if indexed, else the closest indexed term of similar spelling, else None."""
+        if term in self.counts:
+            return term
+        if len(term) < 4 or not term.isalpha():
+            return None
+        # One edit (a transposition counts as one) per short word, two for long words.
+        max_edits = 1 if len(term) < 8 else 2
+        candidates = [
+            candidate
+            for length in range(len(term) - max_edits, len(term) + max_edits + 1)
+            for candidate in self._by_length.get(length, ())
+        ]
+        matches = process.extract(
+            term, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=8
+        )
+        if not matches:
+            return None
+        best = min(matches, key=lambda match: (match[1], -self.counts[match[0]]))
+        return best[0]
+
+
+class Catalog:
+    """Search, browse and sample the archive; the functions the cogs and CLI call."""
+
+    def __init__(self, database: Database, vocabulary: Vocabulary | None = None) -> None:
+        self.db = database
+        self.vocabulary = vocabulary or Vocabulary()
+
+    @classmethod
+    async def load(cls, database: Database) -> Catalog:
+        return cls(database, Vocabulary(await database.vocabulary()))
+
+    def plan(self, query: str) -> QueryPlan:
+        corrections: dict[str, str] = {}
+        kept: list[str] = []
+        for term in text.content_terms(text.terms(query)):
+            corrected = self.vocabulary.correct(term)
+            if corrected is None:
+                continue
+            if corrected != term:
+                corrections[term] = corrected
+            if corrected not in kept:
+                kept.append(corrected)
+        return QueryPlan(tuple(kept), corrections)
+
+    # -- /search ----------------------------------------------------------------
+
+    async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResults:
+        """The best matches for `query`, best first: `limit` of them from `offset`."""
+        ranked = await self.rank(query)
+        plan = self.plan(query)
+        page_ids = ranked[offset : offset + limit]
+        papers = await self.db.papers_by_ids(page_ids)
+        return SearchResults(papers, len(ranked), plan.terms, plan.corrections)
+
+    async def rank(self, query: str) -> list[int]:
+        """Ids of the best matches for `query` (at most MAX_RESULTS), best first."""
+        plan = self.plan(query)
+        if not plan.terms:
+            return []
+        scored = await self.db.ranked_matches(plan.all_terms, CANDIDATES, TITLE_WEIGHT)
+        if not scored and len(plan.terms) > 1:
+            scored = await self.db.ranked_matches(plan.any_term, CANDIDATES, TITLE_WEIGHT)
+        scored.sort(key=lambda item: item[1], reverse=True)
+        exact_id = await self.db.paper_id_by_key(text.title_key(query))
+        head = [paper_id for paper_id, _ in scored[:RERANKED]]
+        if exact_id is not None and exact_id not in head:
+            head.insert(0, exact_id)
+        scores = dict(scored)
+        papers = await self.db.papers_by_ids(head)
+        rescored = sorted(
+            papers,
+            key=lambda paper: scores.get(paper.id, 0.0) + _bonus(paper, query, plan.terms),
+            reverse=True,
+        )
+        ordered = [paper.id for paper in rescored]
+        ordered += [paper_id for paper_id, _ in scored[RERANKED:]]
+        return ordered[:MAX_RESULTS]
+
+    async def papers(self, ids: Sequence[int]) -> list[Paper]:
+        """Papers by id, in the order given."""
+        return await self.db.papers_by_ids(ids)
+
+    # -- /paper -----------------------------------------------------------------
+
+    async def titles_like(
+        self, fragment: str, limit: int = AUTOCOMPLETE_CHOICES
+    ) -> list[tuple[int, str]]:
+        """Up to `limit` (id, title) fuzzy matches for a partly typed title, best first."""
+        raw_words = text.words(fragment)[:12]
+        if not raw_words:
+            return await self.db.latest_titles(limit)
+        *whole, last = raw_words
+        prefix_query = " ".join([*map(quote, whole), quote(last) + "*"])
+        candidates = dict(await self.db.title_matches(prefix_query, 200))
+        if len(candidates) < limit:
+            plan = self.plan(fragment)
+            if plan.terms:
+                loose = await self.db.ranked_matches(
+                    "{title} : (" + plan.any_term + ")", 200, TITLE_WEIGHT
+                )
+                extra = [paper_id for paper_id, _ in loose if paper_id not in candidates]
+                for paper in await self.db.papers_by_ids(extra):
+                    candidates[paper.id] = paper.title
+        best = process.extract(
+            fragment,
+            candidates,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            limit=limit,
+        )
+        return [(paper_id, title) for title, _score, paper_id in best]
+
+    async def find_paper(self, title: str) -> Paper | None:
+        """The paper a `/paper` value names: exact title, a cut-off title, or best match."""
+        key = text.title_key(title)
+        if not key:
+            return None
+        paper_id = await self.db.paper_id_by_key(key)
+        if paper_id is None:
+            ranked = await self.rank(title)
+            paper_id = ranked[0] if ranked else None
+        if paper_id is None:
+            return None
+        papers = await self.db.papers_by_ids([paper_id])
+        return papers[0] if papers else None
+
+    # -- /random ----------------------------------------------------------------
+
+    async def random_paper(
+        self, topic: str | None = None, rng: random.Random | None = None
+    ) -> Paper | None:
+        """A paper drawn uniformly from all papers, or from those matching `topic`."""
+        rng = rng or random.Random()
+        highest = await self.db.max_paper_id()
+        if highest == 0:
+            return None
+        if topic is None or not topic.strip():
+            paper_id = await self.db.nearest_paper_id(rng.randint(1, highest))
+        else:
+            plan = self.plan(topic)
+            if not plan.terms:
+                return None
+            paper_id = await self._random_match(plan.all_terms, highest, rng)
+        if paper_id is None:
+            return None
+        papers = await self.db.papers_by_ids([paper_id])
+        return papers[0] if papers else None
+
+    async def _random_match(self, match: str, highest: int, rng: random.Random) -> int | None:
+        # Rejection sampling: uniform draws over all ids, keep the first that matches.
+        # Cheap when the topic is common; the exact count-and-pick fallback is cheap
+        # when it is rare. Each way is uniform over the matches, so the mix is too.
+        draws = [rng.randint(1, highest) for _ in range(RANDOM_DRAWS)]
+        hits = set(await self.db.matching_among(match, draws))
+        for paper_id in draws:
+            if paper_id in hits:
+                return paper_id
+        count = await self.db.count_matches(match)
+        if count == 0:
+            return None
+        return await self.db.nth_match(match, rng.randrange(count))
+
+    # -- /digest ----------------------------------------------------------------
+
+    async def day(self, day: dt.date) -> list[Paper]:
+        """The day's papers in page order."""
+        return await self.db.papers_by_ids(await self.db.day_paper_ids(day))
+
+    async def known_days(self) -> list[DaySummary]:
+        return await self.db.known_days()
+
+
+def _bonus(paper: Paper, query: str, terms: Sequence[str]) -> float:
+    """Title and proximity evidence that BM25 does not see."""
+    query_key = text.title_key(query)
+    title_key = text.title_key(paper.title)
+    if query_key and query_key == title_key:
+        return _EXACT_TITLE_BONUS
+    bonus = 0.0
+    head = paper.title.split(":", 1)[0]
+    if ":" in paper.title and query_key == text.title_key(head):
+        bonus += _ACRONYM_BONUS
+    title_terms = text.terms(paper.title)
+    covered = sum(1 for term in terms if term in title_terms)
+    bonus += 4.0 * covered / max(len(terms), 1)
+    if len(terms) > 1:
+        span = min(
+            _shortest_span(title_terms, terms),
+            _shortest_span(text.terms(paper.abstract), terms),
+        )
+        if span:
+            bonus += 6.0 * len(terms) / span
+    return bonus
+
+
+def _shortest_span(document: Sequence[str], terms: Sequence[str]) -> int:
+    """Length of the shortest run of `document` holding every term; 0 if none does."""
+    wanted = set(terms)
+    last_seen: dict[str, int] = {}
+    best = 0
+    for position, term in enumerate(document):
+        if term not in wanted:
+            continue
+        last_seen[term] = position
+        if len(last_seen) == len(wanted):
+            span = position - min(last_seen.values()) + 1
+            best = span if not best else min(best, span)
+    return best

@@ -1,0 +1,136 @@
+"""Text normalisation shared by ingest, search and subscription matching.
+
+One tokenisation for everything: the full-text index stores `index_text()` of each
+paper, queries go through `terms()`, and alert matching compares `terms()` of a
+keyword with `terms()` of a paper, so `/search` and alerts always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+# Runs of letters or digits (any script); everything else separates words.
+_WORD = re.compile(r"[^\W_]+")
+
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "that",
+        "the",
+        "this",
+        "to",
+        "we",
+        "with",
+    }
+)
+
+_UNDOUBLE_KEEP = frozenset("lsz")
+_VOWELS = frozenset("aeiouy")
+
+
+def fold(text: str) -> str:
+    """Compatibility-normalise and case-fold `text` (`ＡＢＣ` and `abc` compare equal)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def words(text: str) -> list[str]:
+    """The lowercase words of `text`, split on anything that is not a letter or digit."""
+    return _WORD.findall(fold(text))
+
+
+def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, stemmed term) for each word of `text`, with offsets into `text`."""
+    for match in _WORD.finditer(text):
+        yield match.start(), match.end(), stem(fold(match.group()))
+
+
+def stem(word: str) -> str:
+    """Reduce a lowercase word to a stem shared by its common English inflections.
+
+    Deliberately light (plurals, -ing, -ed, a final e) so that `models`/`model`,
+    `agents`/`agent`, `modeling`/`model` meet without Porter's aggressive merges
+    (`generalization` stays apart from `general`).
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "ches", "shes", "xes", "zes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    elif word.endswith("ing") and _has_vowel(word[:-3]) and len(word) - 3 >= 3:
+        word = _undouble(word[:-3])
+    elif word.endswith("ed") and _has_vowel(word[:-2]) and len(word) - 2 >= 3:
+        word = _undouble(word[:-2])
+    if word.endswith("e") and len(word) >= 4:
+        word = word[:-1]
+    return word
+
+
+def _has_vowel(text: str) -> bool:
+    return any(char in _VOWELS for char in text)
+
+
+def _undouble(text: str) -> str:
+    if len(text) >= 3 and text[-1] == text[-2] and text[-1] not in _UNDOUBLE_KEEP:
+        return text[:-1]
+    return text
+
+
+class _StemCache(dict[str, str]):
+    """word -> stem, filled on first use; ingest stems millions of words."""
+
+    def __missing__(self, word: str) -> str:
+        value = self[word] = stem(word)
+        return value
+
+
+_stems = _StemCache()
+
+
+def terms(text: str) -> list[str]:
+    """The stemmed terms of `text`, in order: the unit of search and matching."""
+    if len(_stems) > 500_000:  # bound memory on adversarial vocabularies
+        _stems.clear()
+    return list(map(_stems.__getitem__, _WORD.findall(fold(text))))
+
+
+def index_text(text: str) -> str:
+    """The form of `text` stored in the full-text index: its terms joined by spaces."""
+    return " ".join(terms(text))
+
+
+def title_key(title: str) -> str:
+    """The identity of a paper: its title with case, spacing and punctuation folded."""
+    return " ".join(words(title))
+
+
+def content_terms(query_terms: Iterable[str]) -> list[str]:
+    """Drop stopwords and repeats, unless that would leave nothing."""
+    seen: dict[str, None] = {}
+    for term in query_terms:
+        seen.setdefault(term, None)
+    kept = [term for term in seen if term not in STOPWORDS]
+    return kept or list(seen)

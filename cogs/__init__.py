@@ -1,0 +1,1 @@
+"""Discord-facing features; each module is one extension (see bot.client.EXTENSIONS)."""

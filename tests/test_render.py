@@ -1,0 +1,115 @@
+"""Rendering respects Discord's limits by construction and shows hostile text literally."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import discord
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import render
+from bot.digest import Link
+from bot.models import Paper
+
+DAY = dt.date(2026, 3, 14)
+HOSTILE = (
+    "@everyone @here <@123> <@!123> <@&456> <#789> *bold* __under__ ||spoiler|| `code` > quote"
+)
+
+
+def paper(title="A Title", abstract="An abstract.", links=(), days=(DAY,), paper_id=1) -> Paper:
+    return Paper(paper_id, title, abstract, tuple(links), tuple(days))
+
+
+def test_oversized_title_and_abstract_are_cut_with_an_ellipsis():
+    embed = render.paper_embed(paper("T" * 300, "word " * 2000))
+    assert len(embed.title) == 256 and embed.title.endswith("…")
+    assert len(embed.description) == 4096 and embed.description.endswith("…")
+    assert len(embed) <= 6000
+
+
+def test_a_short_abstract_is_shown_whole_without_ellipsis():
+    abstract = "We propose a thing. It works."
+    assert render.paper_embed(paper(abstract=abstract)).description == abstract
+
+
+def test_hostile_text_is_escaped_not_obeyed():
+    shown = render.safe(HOSTILE)
+    assert "@everyone" not in shown and "@here" not in shown
+    for raw in ("<@123>", "<@!123>", "<@&456>", "<#789>"):
+        assert raw not in shown
+    assert "\\*bold\\*" in shown and "\\|\\|spoiler\\|\\|" in shown and "\\`code\\`" in shown
+
+
+def test_clip_never_leaves_a_dangling_escape():
+    clipped = render.safe_clip("*" * 500, 100)
+    assert len(clipped) <= 100
+    body = clipped.removesuffix("…")
+    assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
+
+
+def test_excerpt_bolds_query_words_and_escapes_the_rest():
+    abstract = "Intro words. " * 30 + "We train *diffusion* models on <@123> data."
+    shown = render.excerpt(abstract, ["diffusion", "model"])
+    assert "**models**" in shown
+    assert shown.startswith("…")
+    assert "<@123>" not in shown
+
+
+def test_list_page_fields_fit_their_limits():
+    papers = [paper("T" * 400, "x " * 3000, paper_id=i) for i in range(5)]
+    embed = render.list_page("Results", papers, first_rank=1, page=1, pages=3, terms=["x"])
+    assert embed.footer.text == "page 1 of 3"
+    assert all(len(f.name) <= 256 and len(f.value) <= 1024 for f in embed.fields)
+    assert len(embed) <= 6000
+
+
+def test_post_embed_marks_papers_seen_before_and_links_code():
+    earlier = dt.date(2026, 3, 13)
+    links = (Link("https://github.com/a/b", "code"),)
+    embed = render.post_embed(paper(links=links, days=(earlier, DAY)), DAY, 3)
+    assert embed.title.startswith("3. ")
+    assert "also on Mar 13, 2026" in embed.description
+    assert "https://github.com/a/b" in embed.description
+    fresh = render.post_embed(paper(days=(DAY,)), DAY, 1)
+    assert "also on" not in fresh.description
+
+
+def test_pack_respects_ten_embeds_and_six_thousand_characters():
+    rng = random.Random(7)
+    embeds = [
+        discord.Embed(title="t" * rng.randint(1, 256), description="d" * rng.randint(0, 2500))
+        for _ in range(95)
+    ]
+    messages = render.pack(embeds)
+    assert [e for message in messages for e in message] == embeds
+    for message in messages:
+        assert len(message) <= 10
+        assert sum(len(e) for e in message) <= 6000
+
+
+def test_a_ninety_paper_day_packs_into_about_ten_messages():
+    abstract = "An abstract sentence of ordinary length. " * 40
+    embeds = [render.post_embed(paper(f"Paper {i}", abstract), DAY, i) for i in range(90)]
+    assert len(render.pack(embeds)) <= 10
+
+
+def test_day_header_names_the_day_and_fits():
+    papers = [paper(f"{HOSTILE} {i}" * 5) for i in range(87)]
+    header = render.day_header(DAY, papers)
+    assert "Daily Papers — Saturday, March 14, 2026" in header
+    assert "87 papers" in header
+    assert len(header) <= 2000
+    assert "@everyone" not in header
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=st.text(max_size=600), abstract=st.text(max_size=9000))
+def test_any_text_renders_within_limits(title, abstract):
+    embed = render.paper_embed(paper(title or "x", abstract or "y"))
+    assert len(embed.title) <= 256
+    assert len(embed.description) <= 4096
+    assert len(embed) <= 6000
+    assert len(render.choice_name(title)) <= 100
