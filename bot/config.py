@@ -69,8 +69,8 @@ def _positive_number(values: Mapping[str, str | None], name: str, default: float
         number = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not number > 0:
-        raise ConfigError(f"{name} must be greater than 0, got {raw!r}")
+    if not 0 < number < 10**9:  # also rejects nan and inf
+        raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
     return number
 
 

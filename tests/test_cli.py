@@ -1,0 +1,205 @@
+"""bot.cli: the `paperboy` command, run in-process against a real database file.
+
+The command resolves the seeds' yearless dates against the real clock, so these tests
+match any year rather than 2026.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import SEEDS
+
+ENV_NAMES = (
+    "DISCORD_TOKEN",
+    "PAPERBOY_DATABASE",
+    "PAPERBOY_DIGEST_DIR",
+    "PAPERBOY_POLL_SECONDS",
+    "PAPERBOY_DEV_GUILD_ID",
+    "PAPERBOY_LOG_LEVEL",
+)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seeds_dir: Path) -> Path:
+    """A clean environment: a fresh database, the seeds copy, no .env in the way."""
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    database = tmp_path / "cli.db"
+    monkeypatch.setenv("PAPERBOY_DATABASE", str(database))
+    monkeypatch.setenv("PAPERBOY_DIGEST_DIR", str(seeds_dir))
+    monkeypatch.chdir(tmp_path)
+    return database
+
+
+@pytest.fixture
+def ingested(env: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    assert main(["ingest", str(seeds_dir)]) == 0
+    capsys.readouterr()
+    return env
+
+
+def test_ingest(env: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(seeds_dir)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == (
+        "2 files read: 2 days, 166 appearances, 163 new papers, 0 problems"
+    )
+    assert "79 new papers" in out
+    assert "84 new papers, 3 already known, 87 added to the day" in out
+    assert env.is_file()
+
+
+def test_ingest_twice(env: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(seeds_dir)]) == 0
+    capsys.readouterr()
+    assert main(["ingest", str(seeds_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing new" in out.splitlines()[-1]
+    assert out.count("already ingested") == 2
+    assert "new papers" not in out.splitlines()[-1]
+
+
+def test_ingest_defaults_to_the_digest_folder(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest"]) == 0
+    assert "163 new papers" in capsys.readouterr().out
+
+
+def test_ingest_a_single_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(SEEDS / "000_504b839db1386ce8.txt")]) == 0
+    assert "1 days, 79 appearances, 79 new papers" in capsys.readouterr().out
+
+
+def test_ingest_a_binary_file_fails(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert main(["ingest", str(folder)]) != 0
+    out = capsys.readouterr().out
+    assert "image.png" in out
+    assert "binary" in out
+    assert "nothing new; 1 problems" in out
+
+
+def test_ingest_a_missing_path_fails(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope"
+    assert main(["ingest", str(missing)]) != 0
+    assert f"{missing}: no such file or folder" in capsys.readouterr().out
+
+
+def test_search_with_typos(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "conept", "botleneck"]) == 0
+    out = capsys.readouterr().out
+    assert "conept -> concept" in out
+    assert "botleneck -> bottleneck" in out
+    first = next(line for line in out.splitlines() if line.lstrip().startswith("1. "))
+    assert "Concept Bottleneck" in first
+    assert re.search(r"\[\d{4}-03-14\]$", first)
+
+
+def test_search_limit(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "diffusion", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert len(re.findall(r"^\s+\d+\. ", out, re.MULTILINE)) == 3
+
+
+def test_search_without_matches(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "zzzzqqq"]) == 1
+    assert "No papers match" in capsys.readouterr().out
+
+
+def test_random_topic(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["random", "--topic", "diffusion"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^Appeared: \d{4}-03-1[34]", out, re.MULTILINE)
+    assert "diffus" in out.lower()
+
+
+def test_random(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["random"]) == 0
+    assert re.search(r"^Appeared: \d{4}-03-1[34]", capsys.readouterr().out, re.MULTILINE)
+
+
+def test_random_unknown_topic(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["random", "--topic", "zzzzqqq"]) == 1
+    assert "No paper matches" in capsys.readouterr().out
+
+
+def test_random_on_an_empty_archive(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["random"]) == 1
+    assert "empty" in capsys.readouterr().out
+
+
+def test_day(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["day", "Mar 13"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"\w+day, March 13, \d{4}: 79 papers", lines[0])
+    assert len(lines) == 80
+    assert lines[1] == "  1. TALC: Time-Aligned Captions for Multi-Scene Text-to-Video Generation"
+
+
+def test_day_defaults_to_the_latest(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["day"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"March 14, \d{4}: 87 papers", out)
+
+
+def test_unknown_day(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["day", "Mar 15"]) == 1
+    out = capsys.readouterr().out
+    assert "No digest for" in out
+    assert re.search(r"Known days: \d{4}-03-14, \d{4}-03-13$", out, re.MULTILINE)
+
+
+def test_day_that_is_not_a_date(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["day", "someday"]) == 1
+    assert "Not a date" in capsys.readouterr().out
+
+
+def test_day_on_an_empty_archive(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["day", "Mar 13"]) == 1
+    assert "paperboy ingest" in capsys.readouterr().out
+
+
+def test_run_without_token(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN" in err
+    assert ".env" in err
+
+
+def test_configuration_error_exits_2(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PAPERBOY_POLL_SECONDS", "often")
+    assert main(["search", "diffusion"]) == 2
+    err = capsys.readouterr().err
+    assert "configuration error" in err
+    assert "PAPERBOY_POLL_SECONDS" in err
+
+
+def test_dotenv_in_the_working_directory_is_read(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("PAPERBOY_DATABASE")
+    (tmp_path / ".env").write_text(f"PAPERBOY_DATABASE={tmp_path / 'dotenv.db'}\n", "utf-8")
+    assert main(["ingest"]) == 0
+    assert (tmp_path / "dotenv.db").is_file()
+    assert not env.exists()
+
+
+def test_unknown_command_exits_with_usage(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["fly"])
+    assert caught.value.code == 2
+    assert "usage" in capsys.readouterr().err

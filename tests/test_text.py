@@ -1,0 +1,106 @@
+"""bot.text: the one tokenisation shared by the index, queries and alerts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import text
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("models", "model"),
+        ("agents", "agent"),
+        ("modeling", "model"),
+        ("model", "model"),
+        ("studies", "study"),
+        ("study", "study"),
+        ("rlhf", "rlhf"),
+        ("gpt", "gpt"),
+        ("class", "class"),
+        ("corpus", "corpus"),
+        ("analysis", "analysis"),
+    ],
+)
+def test_stem(word: str, expected: str) -> None:
+    assert text.stem(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("models", "model"),
+        ("modeling", "model"),
+        ("modeling", "models"),
+        ("agents", "agent"),
+        ("studies", "study"),
+        ("reasoning", "reason"),
+        ("prompts", "prompt"),
+        ("prompting", "prompt"),
+        ("trained", "train"),
+        ("stopping", "stop"),
+    ],
+)
+def test_inflections_share_a_stem(one: str, other: str) -> None:
+    assert text.stem(one) == text.stem(other)
+
+
+def test_stem_keeps_distinct_words_apart() -> None:
+    assert text.stem("generalization") != text.stem("general")
+
+
+def test_terms_split_hyphenated_words() -> None:
+    assert text.terms("Chain-of-Thought") == ["chain", "of", "thought"]
+
+
+def test_terms_lowercase_acronyms() -> None:
+    assert text.terms("RLHF") == ["rlhf"]
+    assert text.terms("MA-RLHF: Reinforcement Learning") == ["ma", "rlhf", "reinforcement", "learn"]
+
+
+def test_terms_stem_each_word_in_order() -> None:
+    assert text.terms("Agents modeling studies") == ["agent", "model", "study"]
+
+
+def test_terms_of_punctuation_only_is_empty() -> None:
+    assert text.terms("?!- ... ()") == []
+    assert text.terms("") == []
+
+
+def test_terms_fold_compatibility_forms() -> None:
+    assert text.terms("ＬＬＭｓ") == text.terms("LLMs")
+
+
+def test_words_are_lowercase_and_unstemmed() -> None:
+    assert text.words("Large Language Models!") == ["large", "language", "models"]
+
+
+def test_title_key_folds_case_punctuation_and_spacing() -> None:
+    key = text.title_key("Large Language Models are Zero-Shot Reasoners")
+    assert key == "large language models are zero shot reasoners"
+    assert text.title_key("  large   LANGUAGE models are zero shot reasoners.  ") == key
+    assert text.title_key("Large-Language: Models, are (zero) shot -- reasoners?") == key
+
+
+def test_title_key_tells_different_titles_apart() -> None:
+    assert text.title_key("Concept Bottleneck Models") != text.title_key("Concept Bottlenecks")
+
+
+def test_index_text_joins_terms() -> None:
+    assert text.index_text("Diffusion Models, Agents") == "diffusion model agent"
+
+
+def test_word_spans_point_into_the_text() -> None:
+    source = "Masked Thought: Simply"
+    spans = list(text.word_spans(source))
+    assert [term for _, _, term in spans] == ["mask", "thought", "simply"]
+    assert [source[start:end] for start, end, _ in spans] == ["Masked", "Thought", "Simply"]
+
+
+def test_content_terms_drop_stopwords_and_repeats() -> None:
+    assert text.content_terms(["the", "model", "of", "model", "agent"]) == ["model", "agent"]
+
+
+def test_content_terms_keep_stopwords_when_nothing_else() -> None:
+    assert text.content_terms(["the", "of", "the"]) == ["the", "of"]
