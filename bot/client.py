@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import UserError
 from bot.ingest import FolderWatcher, ingest_paths
+from bot.publisher import Publisher
 from bot.search import Catalog
 from bot.storage import Database
 
@@ -96,6 +97,7 @@ class Paperboy(commands.Bot):
         self._database: Database | None = None
         self._catalog: Catalog | None = None
         self.watcher = FolderWatcher(settings.digest_dir)
+        self.publisher = Publisher(self)
         self.failed_extensions: dict[str, str] = {}
 
     @property
@@ -127,10 +129,9 @@ class Paperboy(commands.Bot):
         if not folder.is_dir():
             log.warning("digest folder %s does not exist; no digests loaded", folder)
             return
-        reports = await ingest_paths(self.catalog, [folder])
-        self.watcher.ready()  # remember what is there now
-        for report in reports:
-            self.watcher.mark_done(report.source_path)
+        # Everything present at startup is loaded now; the loop watches for changes.
+        self.watcher.mark_all_done()
+        for report in await ingest_paths(self.catalog, [folder]):
             log.info("%s", report.summary())
 
     async def sync_commands(self) -> bool:

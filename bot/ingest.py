@@ -19,7 +19,7 @@ from bot.storage import NewPaper
 log = logging.getLogger(__name__)
 
 # A file modified this recently may still be being written (see FolderWatcher).
-SETTLE_SECONDS = 2.0
+SETTLE_SECONDS = 1.0
 
 
 @dataclass
@@ -30,10 +30,6 @@ class FileReport:
     day: dt.date | None = None
     outcome: IngestOutcome | None = None
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def source_path(self) -> Path:
-        return Path(self.source)
 
     @property
     def stored(self) -> bool:
@@ -131,10 +127,10 @@ async def ingest_paths(
 class FolderWatcher:
     """Decides which files in the digest folder are ready to (re)ingest.
 
-    A file is ready once it is unchanged (size and modification time) across two
-    passes, or was last modified long enough ago, so a digest still being written
-    by a scraper is not taken for a short day. A later, longer version of a file is
-    ingested again and adds its new papers to the day.
+    A file is ready once two looks at it, at least `settle_seconds` apart (the
+    previous pass, or a short wait within this one), see the same size and
+    modification time, so a digest still being written by a scraper is not taken
+    for a short day. A later, longer version is ingested again as additions.
     """
 
     def __init__(self, folder: Path, settle_seconds: float = SETTLE_SECONDS) -> None:
@@ -143,28 +139,39 @@ class FolderWatcher:
         self._seen: dict[Path, tuple[int, int]] = {}
         self._done: dict[Path, tuple[int, int]] = {}
 
-    def ready(self) -> list[Path]:
+    async def ready(self) -> list[Path]:
         """Files new or changed since they were last ingested, and settled."""
-        if not self.folder.is_dir():
-            return []
+        first = self._scan()
+        changed = {path: sig for path, sig in first.items() if self._done.get(path) != sig}
+        unproven = [path for path, sig in changed.items() if self._seen.get(path) != sig]
         now = time.time()
-        ready: list[Path] = []
-        current: dict[Path, tuple[int, int]] = {}
+        if any(now - changed[path][1] / 1e9 < self.settle_seconds for path in unproven):
+            await asyncio.sleep(self.settle_seconds)
+            second = self._scan()
+        else:
+            second = first
+        self._seen = second
+        return [path for path, sig in changed.items() if second.get(path) == sig]
+
+    def _scan(self) -> dict[Path, tuple[int, int]]:
+        if not self.folder.is_dir():
+            return {}
+        signatures = {}
         for path in digest_files([self.folder]):
             try:
                 stat = path.stat()
             except OSError:
                 continue
-            signature = (stat.st_size, stat.st_mtime_ns)
-            current[path] = signature
-            if self._done.get(path) == signature:
-                continue
-            settled = now - stat.st_mtime >= self.settle_seconds
-            if settled or self._seen.get(path) == signature:
-                ready.append(path)
-        self._seen = current
-        return ready
+            signatures[path] = (stat.st_size, stat.st_mtime_ns)
+        return signatures
 
     def mark_done(self, path: Path) -> None:
-        if path in self._seen:
-            self._done[path] = self._seen[path]
+        """Remember the version of `path` just ingested (as last seen)."""
+        signature = self._seen.get(path) or self._scan().get(path)
+        if signature is not None:
+            self._done[path] = signature
+
+    def mark_all_done(self) -> None:
+        """Everything in the folder now counts as ingested (used at startup)."""
+        self._seen = self._scan()
+        self._done = dict(self._seen)

@@ -63,6 +63,44 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: where each server's digests go, and the progress of every day's post.
+    """
+    CREATE TABLE guild_channels (
+        guild_id INTEGER PRIMARY KEY,
+        channel_id INTEGER NOT NULL,
+        since_day TEXT,
+        configured_by INTEGER,
+        configured_at TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        retry_after TEXT,
+        last_error TEXT
+    );
+    CREATE TABLE posts (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        channel_id INTEGER NOT NULL,
+        requested_by INTEGER,
+        header_message_id INTEGER,
+        thread_id INTEGER,
+        target_id INTEGER,
+        papers_sent INTEGER NOT NULL DEFAULT 0,
+        messages_sent INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'posted')),
+        error TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE UNIQUE INDEX posts_automatic ON posts(guild_id, day) WHERE requested_by IS NULL;
+    CREATE INDEX posts_by_guild ON posts(guild_id, status, day);
+    CREATE TABLE post_messages (
+        post_id INTEGER NOT NULL REFERENCES posts(id),
+        first_paper INTEGER NOT NULL,
+        paper_count INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (post_id, first_paper)
+    );
+    """,
 )
 
 
@@ -76,6 +114,47 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
+
+
+@dataclass(frozen=True)
+class GuildChannel:
+    """Where a server's digests go, and how posting there has been going."""
+
+    guild_id: int
+    channel_id: int
+    since_day: dt.date | None
+    failures: int = 0
+    retry_after: dt.datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One day's post in one server: how far it got."""
+
+    id: int
+    guild_id: int
+    day: dt.date
+    channel_id: int
+    requested_by: int | None
+    header_message_id: int | None
+    thread_id: int | None
+    target_id: int | None
+    papers_sent: int
+    messages_sent: int
+    status: str
+    error: str | None
+    finished_at: str | None
+
+
+_POST_COLUMNS = (
+    "id, guild_id, day, channel_id, requested_by, header_message_id, thread_id, target_id, "
+    "papers_sent, messages_sent, status, error, finished_at"
+)
+
+
+def _post(row: Sequence[Any]) -> Post:
+    return Post(row[0], row[1], dt.date.fromisoformat(row[2]), *row[3:])
 
 
 class Database:
@@ -290,6 +369,11 @@ class Database:
         )
         return [row[0] for row in rows]
 
+    async def day_paper_count(self, day: dt.date) -> int:
+        return int(
+            await self._scalar("SELECT count(*) FROM appearances WHERE day = ?", (day.isoformat(),))
+        )
+
     async def known_days(self) -> list[DaySummary]:
         """Every day with papers, newest first."""
         rows = await self._rows(
@@ -367,10 +451,178 @@ class Database:
             "SELECT id FROM papers WHERE id >= ? ORDER BY id LIMIT 1", (at_least,)
         )
 
+    async def reopen_posts(self, day: dt.date) -> None:
+        """A day grew: finished posts of it continue with the papers not yet sent."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE posts SET status = 'pending', finished_at = NULL "
+                "WHERE day = ? AND status = 'posted'",
+                (day.isoformat(),),
+            )
+
+    # -- servers and posts ------------------------------------------------------
+
+    async def set_channel(
+        self, guild_id: int, channel_id: int, user_id: int, since_day: dt.date | None
+    ) -> GuildChannel | None:
+        """Point a server's digests at a channel; returns the previous setting.
+
+        The first setup remembers `since_day` (days up to it are not posted
+        automatically); moving the channel keeps it, and unfinished posts move along.
+        """
+        previous = await self.guild_channel(guild_id)
+        since = since_day.isoformat() if since_day else None
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_channels(guild_id, channel_id, since_day, configured_by, "
+                "configured_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
+                "configured_by = excluded.configured_by, configured_at = excluded.configured_at, "
+                "failures = 0, retry_after = NULL, last_error = NULL",
+                (guild_id, channel_id, since, user_id, _now()),
+            )
+            if previous and previous.channel_id != channel_id:
+                await db.execute(
+                    "UPDATE posts SET channel_id = ?, header_message_id = NULL, thread_id = NULL, "
+                    "target_id = NULL WHERE guild_id = ? AND status = 'pending'",
+                    (channel_id, guild_id),
+                )
+        return previous
+
+    async def guild_channel(self, guild_id: int) -> GuildChannel | None:
+        rows = await self._rows(
+            "SELECT guild_id, channel_id, since_day, failures, retry_after, last_error "
+            "FROM guild_channels WHERE guild_id = ?",
+            (guild_id,),
+        )
+        return _guild_channel(rows[0]) if rows else None
+
+    async def guild_channels(self) -> list[GuildChannel]:
+        rows = await self._rows(
+            "SELECT guild_id, channel_id, since_day, failures, retry_after, last_error "
+            "FROM guild_channels ORDER BY guild_id"
+        )
+        return [_guild_channel(row) for row in rows]
+
+    async def record_guild_failure(
+        self, guild_id: int, error: str, retry_after: dt.datetime
+    ) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE guild_channels SET failures = failures + 1, last_error = ?, "
+                "retry_after = ? WHERE guild_id = ?",
+                (error, retry_after.isoformat(), guild_id),
+            )
+
+    async def clear_guild_failure(self, guild_id: int) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE guild_channels SET failures = 0, last_error = NULL, retry_after = NULL "
+                "WHERE guild_id = ? AND failures > 0",
+                (guild_id,),
+            )
+
+    async def schedule_automatic_posts(
+        self, guild_id: int, channel_id: int, days: Iterable[dt.date]
+    ) -> None:
+        """Create the automatic post of each day, once ever per server and day."""
+        async with self.transaction() as db:
+            await db.executemany(
+                "INSERT INTO posts(guild_id, day, channel_id, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(guild_id, day.isoformat(), channel_id, _now()) for day in days],
+            )
+
+    async def automatic_post_days(self, guild_id: int) -> set[dt.date]:
+        rows = await self._rows(
+            "SELECT day FROM posts WHERE guild_id = ? AND requested_by IS NULL", (guild_id,)
+        )
+        return {dt.date.fromisoformat(row[0]) for row in rows}
+
+    async def request_post(
+        self, guild_id: int, channel_id: int, day: dt.date, user_id: int
+    ) -> Post:
+        """An admin's explicit request to post a day (again)."""
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO posts(guild_id, day, channel_id, requested_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (guild_id, day.isoformat(), channel_id, user_id, _now()),
+            )
+            post_id = cursor.lastrowid
+        post = await self.post(post_id)
+        assert post is not None
+        return post
+
+    async def post(self, post_id: int) -> Post | None:
+        rows = await self._rows(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,))
+        return _post(rows[0]) if rows else None
+
+    async def open_posts(self, guild_id: int) -> list[Post]:
+        """Unfinished posts of a server, oldest day first."""
+        rows = await self._rows(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE guild_id = ? AND status = 'pending' "
+            "ORDER BY day, id",
+            (guild_id,),
+        )
+        return [_post(row) for row in rows]
+
+    async def latest_post(self, guild_id: int) -> Post | None:
+        rows = await self._rows(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE guild_id = ? ORDER BY id DESC LIMIT 1",
+            (guild_id,),
+        )
+        return _post(rows[0]) if rows else None
+
+    async def record_header(self, post_id: int, message_id: int | None) -> None:
+        await self._update_post(post_id, "header_message_id = ?", message_id)
+
+    async def record_target(
+        self, post_id: int, thread_id: int | None, target_id: int | None
+    ) -> None:
+        await self._update_post(post_id, "thread_id = ?, target_id = ?", thread_id, target_id)
+
+    async def record_post_error(self, post_id: int, error: str | None) -> None:
+        await self._update_post(post_id, "error = ?", error)
+
+    async def record_post_message(
+        self, post_id: int, first_paper: int, paper_count: int, message_id: int
+    ) -> None:
+        """One message of a post was sent: remember it before sending the next."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO post_messages(post_id, first_paper, paper_count, message_id) "
+                "VALUES (?, ?, ?, ?)",
+                (post_id, first_paper, paper_count, message_id),
+            )
+            await db.execute(
+                "UPDATE posts SET papers_sent = ?, messages_sent = messages_sent + 1, "
+                "error = NULL WHERE id = ?",
+                (first_paper + paper_count, post_id),
+            )
+
+    async def finish_post(self, post_id: int) -> None:
+        await self._update_post(post_id, "status = 'posted', error = NULL, finished_at = ?", _now())
+
+    async def _update_post(self, post_id: int, assignments: str, *values: Any) -> None:
+        async with self.transaction() as db:
+            await db.execute(f"UPDATE posts SET {assignments} WHERE id = ?", (*values, post_id))
+
     async def vocabulary(self) -> dict[str, int]:
         """Every indexed term with the number of papers containing it."""
         rows = await self._rows("SELECT term, doc FROM paper_vocab")
         return {row[0]: row[1] for row in rows}
+
+
+def _guild_channel(row: Sequence[Any]) -> GuildChannel:
+    return GuildChannel(
+        guild_id=row[0],
+        channel_id=row[1],
+        since_day=dt.date.fromisoformat(row[2]) if row[2] else None,
+        failures=row[3],
+        retry_after=dt.datetime.fromisoformat(row[4]) if row[4] else None,
+        last_error=row[5],
+    )
 
 
 def _statements(script: str) -> list[str]:

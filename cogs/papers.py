@@ -13,7 +13,7 @@ from bot.client import Paperboy
 from bot.dates import nearest_days, parse_day_option
 from bot.errors import UserError
 from bot.models import Paper
-from cogs.common import user_errors
+from cogs.common import day_choices, user_errors
 from cogs.views import Pager, RerollView, add_link_buttons
 
 PAGE_SIZE = 5
@@ -159,19 +159,7 @@ class Papers(commands.Cog):
     async def digest_date_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        needle = current.strip().lower()
-        choices = []
-        for summary in await self.catalog.known_days():
-            label = f"{render.format_day(summary.day)} · {summary.paper_count} papers"
-            if needle in label.lower() or needle in summary.day.isoformat():
-                choices.append(
-                    app_commands.Choice(
-                        name=render.choice_name(label), value=summary.day.isoformat()
-                    )
-                )
-            if len(choices) == 25:
-                break
-        return choices
+        return await day_choices(self.catalog, current)
 
     async def _send_paged(self, interaction: discord.Interaction, pages: int, draw) -> None:
         first = await draw(1)

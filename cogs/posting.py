@@ -1,7 +1,40 @@
-"""Placeholder: filled by a later feature."""
+"""The background loop: every `poll_seconds`, ingest new digests and post new days."""
 
-from discord.ext import commands
+from __future__ import annotations
+
+import logging
+
+from discord.ext import commands, tasks
+
+from bot.client import Paperboy
+
+log = logging.getLogger(__name__)
 
 
-async def setup(bot: commands.Bot) -> None:
-    return None
+class Posting(commands.Cog):
+    """Runs the publisher's pass on a timer; errors are logged and never stop it."""
+
+    def __init__(self, bot: Paperboy) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.poll.change_interval(seconds=self.bot.settings.poll_seconds)
+        self.poll.start()
+
+    async def cog_unload(self) -> None:
+        self.poll.cancel()
+
+    @tasks.loop(seconds=600)
+    async def poll(self) -> None:
+        try:
+            await self.bot.publisher.run_pass()
+        except Exception:
+            log.exception("digest pass failed; trying again next time")
+
+    @poll.before_loop
+    async def wait_until_ready(self) -> None:
+        await self.bot.wait_until_ready()
+
+
+async def setup(bot: Paperboy) -> None:
+    await bot.add_cog(Posting(bot))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import discord
 import simcord
@@ -74,4 +75,52 @@ def all_pings(env: simcord.Env) -> list[tuple[str, list[int], list[int], bool]]:
         for channel in env.backend.messages.values()
         for message in channel.values()
         if message.ping_user_ids or message.ping_role_ids or message.mention_everyone
+    ]
+
+
+def fail_nth(monkeypatch, method: str, pattern: str, n: int, *, status: int = 500) -> dict:
+    """Make only the n-th (1-based) REST call matching `method` and `pattern` fail.
+
+    SimCord's public `inject_error` fails the next calls; this picks one in the
+    middle. It patches SimCord's internal fault check (simcord 3.2).
+    """
+    import fnmatch
+
+    from simcord.backend.errors import BackendError
+    from simcord.http import router
+
+    seen = {"count": 0}
+    original = router._check_faults
+
+    def check(backend, request_method, path):
+        if request_method == method and fnmatch.fnmatch(path, pattern):
+            seen["count"] += 1
+            if seen["count"] == n:
+                raise BackendError(status, 0, f"injected {status}")
+        original(backend, request_method, path)
+
+    monkeypatch.setattr(router, "_check_faults", check)
+    return seen
+
+
+def write_day(folder: Path, day: str, count: int, topic: str = "widgets") -> list[str]:
+    """Write a digest file for `day` with `count` papers; returns their titles."""
+    titles = [f"{topic.title()} Study {index}: Scaling {topic} {index}" for index in range(count)]
+    abstract = (
+        f"We study {topic} at scale. Our method improves results across many benchmarks. "
+        "We release code and data for the community to build on. " * 5
+    )
+    blocks = [f"{title}\n\n{abstract}" for title in titles]
+    text = f"new\n\nSubscribe\n\n{day}\n\n" + "\n\n".join(blocks) + "\n"
+    (folder / f"digest-{day.replace(' ', '-').replace(',', '')}.txt").write_text(text)
+    return titles
+
+
+def embed_titles(messages: list[discord.Message]) -> list[str]:
+    """Paper titles in the order posted, with their "k. " rank stripped."""
+    return [
+        embed.title.split(". ", 1)[1]
+        for message in messages
+        for embed in message.embeds
+        if embed.title
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 import sqlite3
@@ -14,7 +15,7 @@ from bot.digest import Link, parse_file
 from bot.ingest import FolderWatcher, digest_files, ingest_file, ingest_paths, prepare
 from bot.models import DaySummary
 from bot.search import Catalog
-from bot.storage import Database, NewPaper
+from bot.storage import MIGRATIONS, Database, NewPaper
 from tests.conftest import SEED_MAR13, SEED_MAR14, SEEDS, TODAY
 
 MAR13 = dt.date(2026, 3, 13)
@@ -121,9 +122,9 @@ async def test_database_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "paperboy.db"
     async with await Database.open(path) as database:
         await ingest_paths(Catalog(database), [SEEDS], today=TODAY)
-        assert await database.schema_version() == 1
+        assert await database.schema_version() == len(MIGRATIONS)
     async with await Database.open(path) as database:
-        assert await database.schema_version() == 1
+        assert await database.schema_version() == len(MIGRATIONS)
         assert await database.paper_count() == 163
         catalog = await Catalog.load(database)
         assert "bottleneck" in catalog.vocabulary
@@ -340,22 +341,38 @@ def test_digest_files_sorted_and_visible(seeds_dir: Path, tmp_path: Path) -> Non
     ]
 
 
-def test_folder_watcher_waits_for_files_to_settle(seeds_dir: Path) -> None:
-    watcher = FolderWatcher(seeds_dir, settle_seconds=10**9)
-    assert watcher.ready() == []  # first sight: may still be being written
-    ready = watcher.ready()  # unchanged since: ready
+async def test_folder_watcher_takes_a_settled_file_once(seeds_dir: Path) -> None:
+    watcher = FolderWatcher(seeds_dir, settle_seconds=0.05)
+    ready = await watcher.ready()
     assert sorted(ready) == [seeds_dir / SEED_MAR13.name, seeds_dir / SEED_MAR14.name]
     for path in ready:
         watcher.mark_done(path)
-    assert watcher.ready() == []
+    assert await watcher.ready() == []
     grown = seeds_dir / SEED_MAR14.name
     grown.chmod(0o644)
     with grown.open("a", encoding="utf-8") as handle:
         handle.write("\nmore\n")
-    assert watcher.ready() == []
-    assert watcher.ready() == [grown]
+    assert await watcher.ready() == [grown]  # a longer version is ingested again
 
 
-def test_folder_watcher_takes_old_files_at_once(seeds_dir: Path, tmp_path: Path) -> None:
-    assert len(FolderWatcher(seeds_dir, settle_seconds=0).ready()) == 2
-    assert FolderWatcher(tmp_path / "missing").ready() == []
+async def test_folder_watcher_waits_while_a_file_is_being_written(tmp_path: Path) -> None:
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    watcher = FolderWatcher(folder, settle_seconds=0.2)
+    watcher.mark_all_done()
+    partial = folder / "2026-03-15.txt"
+    partial.write_text("Mar 15\n\nTitle\n", encoding="utf-8")
+
+    async def keep_writing() -> None:
+        await asyncio.sleep(0.05)
+        with partial.open("a", encoding="utf-8") as handle:
+            handle.write("\nstill writing the abstract\n")
+
+    writer = asyncio.create_task(keep_writing())
+    assert await watcher.ready() == []  # it changed between the two looks
+    await writer
+    assert await watcher.ready() == [partial]  # unchanged since the last pass: ready
+
+
+async def test_folder_watcher_without_a_folder_finds_nothing(tmp_path: Path) -> None:
+    assert await FolderWatcher(tmp_path / "missing").ready() == []

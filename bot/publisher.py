@@ -1,0 +1,195 @@
+"""Posting days into servers' channels, resumable at every message.
+
+Every Discord call that succeeds is recorded in the database before the next one is
+made, so a restart, a Discord error or a crash resumes from the first paper not yet
+sent. Servers are processed independently: one broken channel delays no other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import posting, render
+from bot.ingest import ingest_file
+from bot.models import Paper
+from bot.storage import GuildChannel, Post
+
+if TYPE_CHECKING:
+    from bot.client import Paperboy
+
+log = logging.getLogger(__name__)
+
+Postable = discord.TextChannel | discord.Thread
+
+
+class PostFailed(Exception):
+    """A post could not go on now; the message says why, for `/setup`."""
+
+
+class Publisher:
+    """Posts days for every configured server; one instance per bot."""
+
+    def __init__(self, bot: Paperboy) -> None:
+        self.bot = bot
+        self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @property
+    def db(self):
+        return self.bot.database
+
+    # -- the loop's pass -----------------------------------------------------------
+
+    async def run_pass(self) -> None:
+        """Ingest settled digest files, then advance every server's posts."""
+        await self.ingest_new_files()
+        now = discord.utils.utcnow()
+        servers = [
+            server
+            for server in await self.db.guild_channels()
+            if posting.is_due(server.retry_after, now) and self.bot.get_guild(server.guild_id)
+        ]
+        await asyncio.gather(*(self.advance_server(server) for server in servers))
+
+    async def ingest_new_files(self) -> None:
+        for path in await self.bot.watcher.ready():
+            report = await ingest_file(self.bot.catalog, path)
+            self.bot.watcher.mark_done(path)
+            log.info("%s", report.summary())
+            for problem in report.problems:
+                log.warning("digest problem: %s", problem)
+            outcome = report.outcome
+            if outcome and outcome.day and outcome.added_to_day:
+                # A longer version of a posted day: its posts go on with the new papers.
+                await self.db.reopen_posts(outcome.day)
+
+    async def advance_server(self, server: GuildChannel) -> None:
+        """Schedule the server's new days and push its unfinished posts forward."""
+        async with self._guild_locks[server.guild_id]:
+            try:
+                known = [summary.day for summary in await self.bot.catalog.known_days()]
+                scheduled = await self.db.automatic_post_days(server.guild_id)
+                new_days = posting.days_to_schedule(known, server.since_day, scheduled)
+                if new_days:
+                    await self.db.schedule_automatic_posts(
+                        server.guild_id, server.channel_id, new_days
+                    )
+                for post in await self.db.open_posts(server.guild_id):
+                    await self._advance(post)
+            except (PostFailed, discord.HTTPException) as error:
+                await self._record_failure(server, error)
+            else:
+                await self.db.clear_guild_failure(server.guild_id)
+
+    async def post_now(self, post: Post) -> Post:
+        """Push one post (an admin's `/post`) as far as it goes now; returns its state."""
+        server = await self.db.guild_channel(post.guild_id)
+        async with self._guild_locks[post.guild_id]:
+            try:
+                await self._advance(post)
+            except (PostFailed, discord.HTTPException) as error:
+                if server is not None:
+                    await self._record_failure(server, error)
+        return await self.db.post(post.id) or post
+
+    async def _record_failure(self, server: GuildChannel, error: Exception) -> None:
+        reason = describe_error(error)
+        now = discord.utils.utcnow()
+        retry = posting.retry_after(now, server.failures + 1, self.bot.settings.poll_seconds)
+        await self.db.record_guild_failure(server.guild_id, reason, retry)
+        for post in await self.db.open_posts(server.guild_id):
+            await self.db.record_post_error(post.id, reason)
+        log.warning("posting to server %s failed: %s", server.guild_id, reason)
+
+    # -- one post ----------------------------------------------------------------
+
+    async def _advance(self, post: Post) -> None:
+        papers = await self.bot.catalog.day(post.day)
+        channel = await self._channel(post.channel_id, "the digest channel")
+        if post.header_message_id is None:
+            header = await channel.send(render.day_header(post.day, papers))
+            await self.db.record_header(post.id, header.id)
+            post = await self._reload(post)
+        target = await self._target(channel, post)
+        if post.target_id != target.id:
+            thread_id = target.id if isinstance(target, discord.Thread) else None
+            await self.db.record_target(post.id, thread_id, target.id)
+            post = await self._reload(post)
+        await self._send_papers(post, target, papers)
+        await self.db.finish_post(post.id)
+        await self.after_post(post, target, papers)
+
+    async def after_post(self, post: Post, target: Postable, papers: list[Paper]) -> None:
+        """Hook for work that follows a finished post (alerts)."""
+
+    async def _send_papers(self, post: Post, target: Postable, papers: list[Paper]) -> None:
+        for first, embeds in posting.remaining_messages(papers, post.day, post.papers_sent):
+            try:
+                message = await target.send(embeds=embeds)
+            except discord.NotFound:
+                # The thread was deleted: continue in the channel on the next pass.
+                await self.db.record_target(post.id, None, post.channel_id)
+                raise PostFailed(
+                    "the day's thread was deleted; continuing in the channel"
+                ) from None
+            await self.db.record_post_message(post.id, first, len(embeds), message.id)
+
+    async def _target(self, channel: discord.TextChannel, post: Post) -> Postable:
+        """Where the day's papers go: its thread, a new thread, or the channel itself."""
+        if post.target_id == channel.id:
+            return channel
+        if post.target_id is not None:
+            try:
+                return await self._channel(post.target_id, "the day's thread")
+            except PostFailed:
+                await self.db.record_target(post.id, None, channel.id)
+                return channel
+        if not channel.permissions_for(channel.guild.me).create_public_threads:
+            return channel
+        assert post.header_message_id is not None
+        header = channel.get_partial_message(post.header_message_id)
+        try:
+            return await header.create_thread(name=render.thread_name(post.day))
+        except discord.Forbidden:
+            log.info("no permission to create threads in %s; posting in the channel", channel.id)
+            return channel
+        except discord.NotFound:
+            await self.db.record_header(post.id, None)  # header deleted: send a new one
+            raise PostFailed("the day's header message was deleted") from None
+
+    async def _channel(self, channel_id: int, what: str) -> discord.TextChannel:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except discord.NotFound:
+                raise PostFailed(f"{what} no longer exists") from None
+            except discord.Forbidden:
+                raise PostFailed(f"I cannot see {what}") from None
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            raise PostFailed(f"{what} is not a text channel")
+        return channel  # type: ignore[return-value]
+
+    async def _reload(self, post: Post) -> Post:
+        fresh = await self.db.post(post.id)
+        assert fresh is not None
+        return fresh
+
+
+def describe_error(error: Exception) -> str:
+    """A short reason for `/setup`, never including secrets or raw payloads."""
+    if isinstance(error, PostFailed):
+        return str(error)
+    if isinstance(error, discord.Forbidden):
+        return "Discord refused: missing permissions in the digest channel (403)"
+    if isinstance(error, discord.NotFound):
+        return "the channel or message no longer exists (404)"
+    if isinstance(error, discord.HTTPException):
+        if error.status == 429:
+            return "rate limited by Discord (429)"
+        return f"Discord error {error.status}"
+    return type(error).__name__
