@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import posting, render
+from bot import matching, posting, render
 from bot.ingest import ingest_file
+from bot.matching import PaperText
 from bot.models import Paper
 from bot.storage import GuildChannel, Post
 
@@ -120,11 +121,52 @@ class Publisher:
             await self.db.record_target(post.id, thread_id, target.id)
             post = await self._reload(post)
         await self._send_papers(post, target, papers)
+        await self._send_alerts(post, target, papers)
         await self.db.finish_post(post.id)
-        await self.after_post(post, target, papers)
 
-    async def after_post(self, post: Post, target: Postable, papers: list[Paper]) -> None:
-        """Hook for work that follows a finished post (alerts)."""
+    async def _send_alerts(self, post: Post, target: Postable, papers: list[Paper]) -> None:
+        """Mention each subscriber whose keywords match the day, once per paper ever.
+
+        Recomputed from scratch on every attempt minus what was recorded as sent, so a
+        restart or a Discord error mid-alerts neither repeats nor drops an alert.
+        """
+        longest = await self.db.longest_keyword(post.guild_id)
+        if longest == 0 or not papers:
+            return
+        texts = [PaperText.of(paper) for paper in papers]
+        phrases = matching.day_phrases(texts, longest)
+        subscriptions = await self.db.subscriptions_with_keys(post.guild_id, phrases.keys())
+        alerts = matching.alerts_for_day(texts, phrases, subscriptions)
+        if not alerts:
+            return
+        sent = await self.db.already_alerted(
+            post.guild_id, sorted(alerts), [paper.id for paper in papers]
+        )
+        by_id = {paper.id: paper for paper in papers}
+        guild = target.guild
+        for user_id in sorted(alerts):
+            pending = [
+                (by_id[paper_id], labels)
+                for paper_id, labels in alerts[user_id].items()
+                if (user_id, paper_id) not in sent
+            ]
+            if pending and await _still_member(guild, user_id):
+                await self._alert_member(post, target, user_id, pending)
+
+    async def _alert_member(
+        self, post: Post, target: Postable, user_id: int, pending: list[tuple[Paper, list[str]]]
+    ) -> None:
+        for index, (content, paper_ids) in enumerate(render.alert_messages(user_id, pending)):
+            # Only the first piece carries the mention; none ever pings anyone else.
+            mentions = (
+                discord.AllowedMentions(
+                    users=[discord.Object(user_id)], everyone=False, roles=False
+                )
+                if index == 0
+                else discord.AllowedMentions.none()
+            )
+            message = await target.send(content, allowed_mentions=mentions)
+            await self.db.record_alert(post.guild_id, user_id, paper_ids, post.id, message.id)
 
     async def _send_papers(self, post: Post, target: Postable, papers: list[Paper]) -> None:
         for first, embeds in posting.remaining_messages(papers, post.day, post.papers_sent):
@@ -178,6 +220,15 @@ class Publisher:
         fresh = await self.db.post(post.id)
         assert fresh is not None
         return fresh
+
+
+async def _still_member(guild: discord.Guild, user_id: int) -> bool:
+    """Members who left keep their subscriptions but get no alerts."""
+    try:
+        await guild.fetch_member(user_id)
+    except discord.NotFound:
+        return False
+    return True
 
 
 def describe_error(error: Exception) -> str:

@@ -234,3 +234,27 @@ def thread_name(day: dt.date) -> str:
 def choice_name(label: str) -> str:
     """An autocomplete choice label within Discord's 100 characters."""
     return clip(" ".join(label.split()) or "?", CHOICE_LIMIT)
+
+
+def alert_messages(
+    user_id: int, matched: Sequence[tuple[Paper, Sequence[str]]]
+) -> list[tuple[str, list[int]]]:
+    """A member's alert for a day: (content, paper ids) pieces, each within 2,000 characters.
+
+    The first piece opens with the member's mention; later pieces say they continue it.
+    """
+    lines = [
+        clip(f"• **{safe(paper.title)}** — matched {', '.join(safe(k) for k in keywords)}", 600)
+        for paper, keywords in matched
+    ]
+    pieces: list[tuple[str, list[int]]] = []
+    heading = f"<@{user_id}> today's papers matching your subscriptions:"
+    current, ids = [heading], []
+    for line, (paper, _keywords) in zip(lines, matched, strict=True):
+        if ids and len("\n".join([*current, line])) > CONTENT_LIMIT:
+            pieces.append(("\n".join(current), ids))
+            current, ids = ["(continued)"], []
+        current.append(line)
+        ids.append(paper.id)
+    pieces.append(("\n".join(current), ids))
+    return pieces

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
-from bot import text
+from bot import matching, text
+from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
 from bot.storage import Database
 
@@ -56,6 +57,14 @@ class QueryPlan:
 def quote(term: str) -> str:
     """One FTS5 string token; the only way user-derived text enters a MATCH."""
     return '"' + term.replace('"', '""') + '"'
+
+
+def keyword_expression(keyword: Keyword) -> str:
+    """An FTS5 query equal to `matching.matches`: the phrase, and NOT each exclude term."""
+    expression = quote(" ".join(keyword.terms))
+    for term in keyword.exclude:
+        expression += " NOT " + quote(term)
+    return expression
 
 
 class Vocabulary:
@@ -249,6 +258,22 @@ class Catalog:
         if count == 0:
             return None
         return await self.db.nth_match(match, rng.randrange(count))
+
+    # -- /subscribe previews -----------------------------------------------------
+
+    async def keyword_matches(self, keyword: Keyword, examples: int = 2) -> tuple[int, list[Paper]]:
+        """How many archived papers match `keyword`, and the newest few that do.
+
+        The index holds the same terms the matcher uses, so a phrase query with the
+        excludes negated finds exactly the papers `matching.matches` accepts; the
+        examples are checked against that definition all the same.
+        """
+        expression = keyword_expression(keyword)
+        count = await self.db.count_matches(expression)
+        candidates = await self.db.ranked_matches(expression, examples * 5, TITLE_WEIGHT)
+        papers = await self.db.papers_by_ids([paper_id for paper_id, _ in candidates])
+        confirmed = [paper for paper in papers if matching.matches(keyword, PaperText.of(paper))]
+        return count, confirmed[:examples]
 
     # -- /digest ----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 from bot.digest import Link
+from bot.matching import Keyword, Subscription
 from bot.models import DaySummary, IngestOutcome, Paper
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,30 @@ MIGRATIONS: tuple[str, ...] = (
         message_id INTEGER NOT NULL,
         PRIMARY KEY (post_id, first_paper)
     );
+    """,
+    # 3: members' keyword subscriptions, and which papers each member was alerted to.
+    """
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        keyword_key TEXT NOT NULL,
+        term_count INTEGER NOT NULL,
+        exclude TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        UNIQUE (guild_id, user_id, keyword_key)
+    );
+    CREATE INDEX subscriptions_by_keyword ON subscriptions(guild_id, keyword_key);
+    CREATE INDEX subscriptions_by_length ON subscriptions(guild_id, term_count);
+    CREATE TABLE alerts_sent (
+        guild_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        paper_id INTEGER NOT NULL,
+        post_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (guild_id, user_id, paper_id)
+    ) WITHOUT ROWID;
     """,
 )
 
@@ -608,10 +633,123 @@ class Database:
         async with self.transaction() as db:
             await db.execute(f"UPDATE posts SET {assignments} WHERE id = ?", (*values, post_id))
 
+    # -- subscriptions and alerts -----------------------------------------------
+
+    async def add_subscription(
+        self, guild_id: int, user_id: int, keyword: Keyword, limit: int
+    ) -> str:
+        """Store a subscription: returns "added", "duplicate" or "limit"."""
+        async with self.transaction() as db:
+            if await self._scalar(
+                "SELECT 1 FROM subscriptions WHERE guild_id = ? AND user_id = ? "
+                "AND keyword_key = ?",
+                (guild_id, user_id, keyword.key),
+            ):
+                return "duplicate"
+            count = await self._scalar(
+                "SELECT count(*) FROM subscriptions WHERE guild_id = ? AND user_id = ?",
+                (guild_id, user_id),
+            )
+            if count >= limit:
+                return "limit"
+            await db.execute(
+                "INSERT INTO subscriptions(guild_id, user_id, label, keyword_key, term_count, "
+                "exclude, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    user_id,
+                    keyword.label,
+                    keyword.key,
+                    len(keyword.terms),
+                    " ".join(keyword.exclude),
+                    _now(),
+                ),
+            )
+        return "added"
+
+    async def remove_subscription(self, guild_id: int, user_id: int, keyword_key: str) -> bool:
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND keyword_key = ?",
+                (guild_id, user_id, keyword_key),
+            )
+            return cursor.rowcount > 0
+
+    async def subscriptions_of(self, guild_id: int, user_id: int) -> list[Subscription]:
+        rows = await self._rows(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE guild_id = ? AND user_id = ? "
+            "ORDER BY label",
+            (guild_id, user_id),
+        )
+        return [_subscription(row) for row in rows]
+
+    async def subscriptions_with_keys(
+        self, guild_id: int, keyword_keys: Iterable[str]
+    ) -> list[Subscription]:
+        """The server's subscriptions whose keyword is one of `keyword_keys` (index lookups)."""
+        keys = list(keyword_keys)
+        found: list[Subscription] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._rows(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
+                f"WHERE guild_id = ? AND keyword_key IN ({marks})",
+                (guild_id, *chunk),
+            )
+            found.extend(_subscription(row) for row in rows)
+        return found
+
+    async def longest_keyword(self, guild_id: int) -> int:
+        """The most terms any of the server's keywords has (0 when none)."""
+        return int(
+            await self._scalar(
+                "SELECT coalesce(max(term_count), 0) FROM subscriptions WHERE guild_id = ?",
+                (guild_id,),
+            )
+        )
+
+    async def already_alerted(
+        self, guild_id: int, user_ids: Sequence[int], paper_ids: Sequence[int]
+    ) -> set[tuple[int, int]]:
+        """(user, paper) pairs among these that were already alerted in this server."""
+        if not user_ids or not paper_ids:
+            return set()
+        pairs: set[tuple[int, int]] = set()
+        paper_marks = ",".join("?" * len(paper_ids))
+        for start in range(0, len(user_ids), 400):
+            chunk = list(user_ids[start : start + 400])
+            rows = await self._rows(
+                "SELECT user_id, paper_id FROM alerts_sent WHERE guild_id = ? "
+                f"AND user_id IN ({','.join('?' * len(chunk))}) AND paper_id IN ({paper_marks})",
+                (guild_id, *chunk, *paper_ids),
+            )
+            pairs.update((row[0], row[1]) for row in rows)
+        return pairs
+
+    async def record_alert(
+        self, guild_id: int, user_id: int, paper_ids: Iterable[int], post_id: int, message_id: int
+    ) -> None:
+        """An alert message was sent: these papers are never alerted to this member again."""
+        async with self.transaction() as db:
+            await db.executemany(
+                "INSERT INTO alerts_sent(guild_id, user_id, paper_id, post_id, message_id) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [(guild_id, user_id, paper_id, post_id, message_id) for paper_id in paper_ids],
+            )
+
     async def vocabulary(self) -> dict[str, int]:
         """Every indexed term with the number of papers containing it."""
         rows = await self._rows("SELECT term, doc FROM paper_vocab")
         return {row[0]: row[1] for row in rows}
+
+
+_SUBSCRIPTION_COLUMNS = "id, guild_id, user_id, label, keyword_key, exclude"
+
+
+def _subscription(row: Sequence[Any]) -> Subscription:
+    keyword = Keyword(row[3], tuple(row[4].split()), tuple(row[5].split()))
+    return Subscription(row[0], row[1], row[2], keyword)
 
 
 def _guild_channel(row: Sequence[Any]) -> GuildChannel:

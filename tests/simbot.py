@@ -110,10 +110,17 @@ def write_day(folder: Path, day: str, count: int, topic: str = "widgets") -> lis
         f"We study {topic} at scale. Our method improves results across many benchmarks. "
         "We release code and data for the community to build on. " * 5
     )
-    blocks = [f"{title}\n\n{abstract}" for title in titles]
-    text = f"new\n\nSubscribe\n\n{day}\n\n" + "\n\n".join(blocks) + "\n"
-    (folder / f"digest-{day.replace(' ', '-').replace(',', '')}.txt").write_text(text)
+    write_papers(folder, day, [(title, abstract) for title in titles])
     return titles
+
+
+def write_papers(folder: Path, day: str, papers: list[tuple[str, str]]) -> Path:
+    """Write a digest file for `day` holding these (title, abstract) pairs."""
+    blocks = [f"{title}\n\n{abstract}" for title, abstract in papers]
+    text = f"new\n\nSubscribe\n\n{day}\n\n" + "\n\n".join(blocks) + "\n"
+    path = folder / f"digest-{day.replace(' ', '-').replace(',', '')}.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def embed_titles(messages: list[discord.Message]) -> list[str]:
