@@ -107,7 +107,7 @@ async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None
         return report
     report.outcome = await catalog.db.add_digest(str(path), digest.day, digest.content_hash, papers)
     fresh = set(report.outcome.new_title_keys)
-    catalog.vocabulary.add_documents(
+    catalog.note_ingested(
         f"{paper.index_title} {paper.index_abstract}".split()
         for paper in papers
         if paper.title_key in fresh

@@ -8,6 +8,7 @@ sent. Servers are processed independently: one broken channel delays no other.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -54,7 +55,8 @@ class Publisher:
             for server in await self.db.guild_channels()
             if posting.is_due(server.retry_after, now) and self.bot.get_guild(server.guild_id)
         ]
-        await asyncio.gather(*(self.advance_server(server) for server in servers))
+        known = [summary.day for summary in await self.bot.catalog.known_days()]
+        await asyncio.gather(*(self.advance_server(server, known) for server in servers))
 
     async def ingest_new_files(self) -> None:
         for path in await self.bot.watcher.ready():
@@ -68,11 +70,10 @@ class Publisher:
                 # A longer version of a posted day: its posts go on with the new papers.
                 await self.db.reopen_posts(outcome.day)
 
-    async def advance_server(self, server: GuildChannel) -> None:
+    async def advance_server(self, server: GuildChannel, known: list[dt.date]) -> None:
         """Schedule the server's new days and push its unfinished posts forward."""
         async with self._guild_locks[server.guild_id]:
             try:
-                known = [summary.day for summary in await self.bot.catalog.known_days()]
                 scheduled = await self.db.automatic_post_days(server.guild_id)
                 new_days = posting.days_to_schedule(known, server.since_day, scheduled)
                 if new_days:

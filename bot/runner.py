@@ -15,36 +15,26 @@ from bot.config import Settings
 log = logging.getLogger("paperboy")
 
 
-class RedactingFilter(logging.Filter):
-    """Replaces the token wherever it would appear in a log record."""
+class RedactingFormatter(logging.Formatter):
+    """Formats as `inner` does, then blanks the token wherever it appears, tracebacks too."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, inner: logging.Formatter, secret: str) -> None:
         super().__init__()
+        self.inner = inner
         self.secret = secret
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg, record.args = message.replace(self.secret, "[token]"), None
-            if record.exc_info and self.secret in logging.Formatter().formatException(
-                record.exc_info
-            ):
-                record.exc_text = (
-                    logging.Formatter()
-                    .formatException(record.exc_info)
-                    .replace(self.secret, "[token]")
-                )
-                record.exc_info = None
-                record.msg = f"{record.msg}\n{record.exc_text}"
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.inner.format(record)
+        return text.replace(self.secret, "[token]") if self.secret else text
 
 
-def setup_logging(settings: Settings) -> logging.Handler:
-    handler = logging.StreamHandler()
+def setup_logging(settings: Settings, handler: logging.Handler | None = None) -> logging.Handler:
+    """discord.py's logging setup, at the configured level, never printing the token."""
+    handler = handler or logging.StreamHandler()
     discord.utils.setup_logging(handler=handler, level=getattr(logging, settings.log_level))
     if settings.token:
-        handler.addFilter(RedactingFilter(settings.token))
+        inner = handler.formatter or logging.Formatter()
+        handler.setFormatter(RedactingFormatter(inner, settings.token))
     return handler
 
 
@@ -62,18 +52,19 @@ def run(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> None:
     assert settings.token
-    bot = create_bot(settings)
-    loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    async with bot:
+    async with create_bot(settings) as bot:  # closing closes the loops and the database
         runner = asyncio.create_task(bot.start(settings.token))
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if runner in done:
-            runner.result()  # re-raise a login failure or crash
-        log.info("shutting down")
         stopper.cancel()
-    # `async with bot` closed the bot, its loops and its database.
+        if runner in done:
+            runner.result()  # re-raise a login failure or a crash
+            return
+        log.info("shutting down")
+        await bot.close()
+        await runner

@@ -123,6 +123,12 @@ class Catalog:
     def __init__(self, database: Database, vocabulary: Vocabulary | None = None) -> None:
         self.db = database
         self.vocabulary = vocabulary or Vocabulary()
+        self._days: list[DaySummary] | None = None
+
+    def note_ingested(self, new_documents: Iterable[Iterable[str]]) -> None:
+        """Learn the terms of newly stored papers and forget the cached list of days."""
+        self.vocabulary.add_documents(new_documents)
+        self._days = None
 
     @classmethod
     async def load(cls, database: Database) -> Catalog:
@@ -145,15 +151,18 @@ class Catalog:
 
     async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResults:
         """The best matches for `query`, best first: `limit` of them from `offset`."""
-        ranked = await self.rank(query)
         plan = self.plan(query)
+        ranked = await self.rank(query, plan)
         page_ids = ranked[offset : offset + limit]
         papers = await self.db.papers_by_ids(page_ids)
         return SearchResults(papers, len(ranked), plan.terms, plan.corrections)
 
-    async def rank(self, query: str) -> list[int]:
-        """Ids of the best matches for `query` (at most MAX_RESULTS), best first."""
-        plan = self.plan(query)
+    async def rank(self, query: str, plan: QueryPlan | None = None) -> list[int]:
+        """Ids of the best matches for `query` (at most MAX_RESULTS), best first.
+
+        Pass the `plan` already made for `query` to avoid planning it twice.
+        """
+        plan = plan or self.plan(query)
         if not plan.terms:
             return []
         scored = await self.db.ranked_matches(plan.all_terms, CANDIDATES, TITLE_WEIGHT)
@@ -282,7 +291,10 @@ class Catalog:
         return await self.db.papers_by_ids(await self.db.day_paper_ids(day))
 
     async def known_days(self) -> list[DaySummary]:
-        return await self.db.known_days()
+        """Every day with papers, newest first (cached until the next ingest)."""
+        if self._days is None:
+            self._days = await self.db.known_days()
+        return self._days
 
 
 def _bonus(paper: Paper, query: str, terms: Sequence[str]) -> float:

@@ -47,8 +47,8 @@ class Papers(commands.Cog):
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         async with user_errors(interaction):
             query = _query_text(query, "search")
-            ranked = await self.catalog.rank(query)
             plan = self.catalog.plan(query)
+            ranked = await self.catalog.rank(query, plan)
             if not ranked:
                 raise UserError(
                     f"No papers match “{render.safe_clip(query, 100)}”. "
