@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Postable = discord.TextChannel | discord.Thread
+
+
+THREAD_ALREADY_EXISTS = 160004
+
+
+def nonce(*parts: object) -> str:
+    """A stable nonce per message of a post: Discord then refuses to create the same
+    message twice (`enforce_nonce`), covering a crash between a send and its record."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=10)
+    return "pb" + digest.hexdigest()
 
 
 class PostFailed(Exception):
@@ -113,7 +124,9 @@ class Publisher:
         papers = await self.bot.catalog.day(post.day)
         channel = await self._channel(post.channel_id, "the digest channel")
         if post.header_message_id is None:
-            header = await channel.send(render.day_header(post.day, papers))
+            header = await channel.send(
+                render.day_header(post.day, papers), nonce=nonce(post.id, "header")
+            )
             await self.db.record_header(post.id, header.id)
             post = await self._reload(post)
         target = await self._target(channel, post)
@@ -166,13 +179,17 @@ class Publisher:
                 if index == 0
                 else discord.AllowedMentions.none()
             )
-            message = await target.send(content, allowed_mentions=mentions)
+            message = await target.send(
+                content,
+                allowed_mentions=mentions,
+                nonce=nonce(post.id, "alert", user_id, paper_ids[0]),
+            )
             await self.db.record_alert(post.guild_id, user_id, paper_ids, post.id, message.id)
 
     async def _send_papers(self, post: Post, target: Postable, papers: list[Paper]) -> None:
         for first, embeds in posting.remaining_messages(papers, post.day, post.papers_sent):
             try:
-                message = await target.send(embeds=embeds)
+                message = await target.send(embeds=embeds, nonce=nonce(post.id, "papers", first))
             except discord.NotFound:
                 # The thread was deleted: continue in the channel on the next pass.
                 await self.db.record_target(post.id, None, post.channel_id)
@@ -203,6 +220,11 @@ class Publisher:
         except discord.NotFound:
             await self.db.record_header(post.id, None)  # header deleted: send a new one
             raise PostFailed("the day's header message was deleted") from None
+        except discord.HTTPException as error:
+            if error.code != THREAD_ALREADY_EXISTS:
+                raise
+            # Created before a crash, never recorded: a message's thread shares its id.
+            return await self._channel(post.header_message_id, "the day's thread")
 
     async def _channel(self, channel_id: int, what: str) -> discord.TextChannel:
         channel = self.bot.get_channel(channel_id)

@@ -248,3 +248,21 @@ async def test_a_restart_after_a_failed_message_resumes_at_the_next_paper(
     await advance_poll(world, passes=2)
     assert embed_titles(user_messages(day_thread(world.channel))) == titles
     assert len(user_messages(world.channel)) == 1
+
+
+async def test_every_post_message_carries_a_stable_nonce(world, digest_dir, monkeypatch):
+    """Discord refuses a second message with the same nonce: a crash between a send
+    and its record cannot duplicate it. A retried message reuses its nonce."""
+    await setup_channel(world)
+    write_day(digest_dir, NEW_DAY, 25)
+    fail_nth(monkeypatch, "POST", "/channels/*/messages", 3)
+    await advance_poll(world, passes=2)
+    bodies = [
+        r.json
+        for r in world.env.http_requests
+        if r.method == "POST" and r.path.endswith("/messages") and isinstance(r.json, dict)
+    ]
+    assert bodies and all(b.get("enforce_nonce") is True and b.get("nonce") for b in bodies)
+    delivered = [m for t in world.channel.threads for m in user_messages(t)]
+    assert len({b["nonce"] for b in bodies}) == len(delivered) + 1  # + the header
+    assert len(embed_titles(delivered)) == 25
