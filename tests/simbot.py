@@ -131,3 +131,19 @@ def embed_titles(messages: list[discord.Message]) -> list[str]:
         for embed in message.embeds
         if embed.title
     ]
+
+
+@dataclass
+class Server:
+    """A SimCord server with a channel and a member who has Manage Server."""
+
+    guild: object
+    channel: object
+    admin: object
+
+
+def add_server(env: simcord.Env, name: str, channel: str = "papers", admin: str = "ada") -> Server:
+    guild = env.create_guild(name)
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    member = guild.add_member(env.create_user(admin), roles=[admins])
+    return Server(guild, guild.create_text_channel(channel), member)

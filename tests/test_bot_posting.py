@@ -7,18 +7,16 @@ import math
 import discord
 import pytest
 
-from tests.simbot import all_pings, embed_titles, fail_nth, user_messages, write_day
+from tests.simbot import add_server, all_pings, embed_titles, fail_nth, user_messages, write_day
 
 NEW_DAY = "Mar 15, 2026"
 
 
 @pytest.fixture
 def world(sim):
-    guild = sim.env.create_guild("Research")
-    sim.guild = guild
-    sim.channel = guild.create_text_channel("papers")
-    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    sim.admin = guild.add_member(sim.env.create_user("ada"), roles=[admins])
+    server = add_server(sim.env, "Research")
+    guild, sim.guild = server.guild, server.guild
+    sim.channel, sim.admin = server.channel, server.admin
     sim.member = guild.add_member(sim.env.create_user("bob"))
     yield sim
     assert all_pings(sim.env) == [], "a post pinged someone"
@@ -156,10 +154,8 @@ async def test_setup_refuses_a_channel_the_bot_cannot_post_in(world):
 
 
 async def test_two_servers_each_get_the_day_once_and_unset_servers_nothing(world, digest_dir):
-    other = world.env.create_guild("Other")
-    other_channel = other.create_text_channel("feed")
-    owner_role = other.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
-    mod = other.add_member(world.env.create_user("mod"), roles=[owner_role])
+    other = add_server(world.env, "Other", channel="feed", admin="mod")
+    other_channel, mod = other.channel, other.admin
     idle = world.env.create_guild("Idle")
     idle_channel = idle.create_text_channel("general")
     await setup_channel(world)
@@ -174,10 +170,8 @@ async def test_two_servers_each_get_the_day_once_and_unset_servers_nothing(world
 
 
 async def test_a_deleted_channel_fails_visibly_and_spares_other_servers(world, digest_dir):
-    other = world.env.create_guild("Other")
-    other_channel = other.create_text_channel("feed")
-    mods = other.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
-    mod = other.add_member(world.env.create_user("mod"), roles=[mods])
+    other = add_server(world.env, "Other", channel="feed", admin="mod")
+    other_channel, mod = other.channel, other.admin
     doomed = world.guild.create_text_channel("doomed")
     await setup_channel(world, doomed)
     await mod.slash(other_channel, "setup", channel=other_channel)

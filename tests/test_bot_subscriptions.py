@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from tests.simbot import fail_nth, pings, user_messages, write_papers
+from tests.simbot import add_server, fail_nth, pings, user_messages, write_papers
 
 FILLER = " We evaluate on standard benchmarks and release our code for the community." * 4
 
@@ -29,11 +29,9 @@ DAY_TWO = [
 
 @pytest.fixture
 def world(sim):
-    guild = sim.env.create_guild("Research")
-    sim.guild = guild
-    sim.channel = guild.create_text_channel("papers")
-    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    sim.admin = guild.add_member(sim.env.create_user("ada"), roles=[admins])
+    server = add_server(sim.env, "Research")
+    guild, sim.guild = server.guild, server.guild
+    sim.channel, sim.admin = server.channel, server.admin
     sim.alice = guild.add_member(sim.env.create_user("alice"))
     sim.bob = guild.add_member(sim.env.create_user("bob"))
     sim.carol = guild.add_member(sim.env.create_user("carol"))
