@@ -14,6 +14,7 @@ subscriptions times papers.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -85,23 +86,12 @@ class PaperText:
     paper: Paper
     title: tuple[str, ...]
     abstract: tuple[str, ...]
+    vocabulary: frozenset[str]
 
     @classmethod
     def of(cls, paper: Paper) -> PaperText:
-        return cls(paper, tuple(text.terms(paper.title)), tuple(text.terms(paper.abstract)))
-
-    @property
-    def vocabulary(self) -> frozenset[str]:
-        return frozenset(self.title) | frozenset(self.abstract)
-
-    def phrases(self, max_terms: int) -> set[str]:
-        """Every run of 1..max_terms consecutive terms within the title or the abstract."""
-        found: set[str] = set()
-        for field in (self.title, self.abstract):
-            for start in range(len(field)):
-                for length in range(1, min(max_terms, len(field) - start) + 1):
-                    found.add(" ".join(field[start : start + length]))
-        return found
+        title, abstract = tuple(text.terms(paper.title)), tuple(text.terms(paper.abstract))
+        return cls(paper, title, abstract, frozenset(title) | frozenset(abstract))
 
 
 def matches(keyword: Keyword, paper: PaperText) -> bool:
@@ -124,32 +114,75 @@ class Subscription:
     keyword: Keyword
 
 
-def day_phrases(papers: Sequence[PaperText], max_terms: int) -> dict[str, list[int]]:
-    """phrase -> indexes of the papers containing it: what to look subscriptions up by."""
-    index: dict[str, list[int]] = {}
-    for position, paper in enumerate(papers):
-        for phrase in paper.phrases(max_terms):
-            index.setdefault(phrase, []).append(position)
-    return index
+class KeywordIndex:
+    """A server's distinct keywords as a trie of terms, to find them in a day's text.
 
-
-def alerts_for_day(
-    papers: Sequence[PaperText],
-    phrases: dict[str, list[int]],
-    subscriptions: Iterable[Subscription],
-) -> dict[int, dict[int, list[str]]]:
-    """user id -> {paper id -> keyword labels it matched}, for subscriptions found by phrase.
-
-    `subscriptions` are those whose key occurs in `phrases`; excludes are applied here.
+    Walking each position of each paper through the trie costs the day's text times
+    the (short) depth of the keywords found, however many subscriptions there are.
     """
-    alerts: dict[int, dict[int, list[str]]] = {}
-    for subscription in subscriptions:
-        keyword = subscription.keyword
-        for position in phrases.get(keyword.key, ()):
-            paper = papers[position]
-            if set(keyword.exclude) & paper.vocabulary:
-                continue
-            labels = alerts.setdefault(subscription.user_id, {}).setdefault(paper.paper.id, [])
-            if keyword.label not in labels:
-                labels.append(keyword.label)
-    return alerts
+
+    _END = ""  # marks a node where a keyword ends; terms are never empty
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._root: dict = {}
+        for key in keys:
+            node = self._root
+            for term in key.split():
+                node = node.setdefault(term, {})
+            node[self._END] = key
+
+    def occurrences(self, papers: Sequence[PaperText]) -> dict[str, list[int]]:
+        """keyword key -> indexes of the papers whose title or abstract contains it."""
+        found: dict[str, list[int]] = {}
+        root, end = self._root, self._END
+        for position, paper in enumerate(papers):
+            for field in (paper.title, paper.abstract):
+                for start in range(len(field)):
+                    node = root.get(field[start])
+                    offset = start + 1
+                    while node is not None:
+                        key = node.get(end)
+                        if key is not None:
+                            places = found.setdefault(key, [])
+                            if not places or places[-1] != position:
+                                places.append(position)
+                        node = node.get(field[offset]) if offset < len(field) else None
+                        offset += 1
+        return found
+
+
+#: One member's hits for a day: (keyword key, indexes of the papers it matched).
+Hits = list[tuple[str, list[int]]]
+
+
+def decide_alerts(
+    papers: Sequence[PaperText],
+    occurrences: dict[str, list[int]],
+    groups: Iterable[tuple[str, str, list[int]]],
+) -> dict[int, Hits]:
+    """member id -> hits, from (keyword key, exclude terms, members) groups of found keywords.
+
+    Each keyword-and-excludes group is matched once and shared by its members, so the
+    decision costs one step per group plus one append per subscriber.
+    """
+    decided: defaultdict[int, Hits] = defaultdict(list)
+    for key, exclude, members in groups:
+        positions = occurrences.get(key, [])
+        if exclude:
+            vetoes = set(exclude.split())
+            positions = [p for p in positions if not vetoes & papers[p].vocabulary]
+        if not positions:
+            continue
+        hit = (key, positions)
+        for user_id in members:
+            decided[user_id].append(hit)
+    return dict(decided)
+
+
+def papers_for(hits: Hits) -> dict[int, list[str]]:
+    """paper index -> keyword keys it matched, for one member's hits, in page order."""
+    by_paper: dict[int, list[str]] = {}
+    for key, positions in hits:
+        for position in positions:
+            by_paper.setdefault(position, []).append(key)
+    return dict(sorted(by_paper.items()))

@@ -18,9 +18,9 @@ import discord
 
 from bot import matching, posting, render
 from bot.ingest import ingest_file
-from bot.matching import PaperText
+from bot.matching import Hits, PaperText
 from bot.models import Paper
-from bot.storage import GuildChannel, Post
+from bot.storage import Database, GuildChannel, Post
 
 if TYPE_CHECKING:
     from bot.client import Paperboy
@@ -144,41 +144,33 @@ class Publisher:
         Recomputed from scratch on every attempt minus what was recorded as sent, so a
         restart or a Discord error mid-alerts neither repeats nor drops an alert.
         """
-        longest = await self.db.longest_keyword(post.guild_id)
-        if longest == 0 or not papers:
-            return
-        texts = [PaperText.of(paper) for paper in papers]
-        phrases = matching.day_phrases(texts, longest)
-        subscriptions = await self.db.subscriptions_with_keys(post.guild_id, phrases.keys())
-        alerts = matching.alerts_for_day(texts, phrases, subscriptions)
-        if not alerts:
-            return
-        sent = await self.db.already_alerted(
-            post.guild_id, sorted(alerts), [paper.id for paper in papers]
-        )
-        by_id = {paper.id: paper for paper in papers}
-        guild = target.guild
-        for user_id in sorted(alerts):
-            pending = [
-                (by_id[paper_id], labels)
-                for paper_id, labels in alerts[user_id].items()
-                if (user_id, paper_id) not in sent
-            ]
-            if pending and await _still_member(guild, user_id):
-                await self._alert_member(post, target, user_id, pending)
+        decided = await decide_alerts(self.db, post.guild_id, papers)
+        for user_id in sorted(decided):
+            await self._alert_member(post, target, papers, user_id, decided[user_id])
 
     async def _alert_member(
-        self, post: Post, target: Postable, user_id: int, pending: list[tuple[Paper, list[str]]]
+        self, post: Post, target: Postable, papers: list[Paper], user_id: int, hits: Hits
     ) -> None:
-        for index, (content, paper_ids) in enumerate(render.alert_messages(user_id, pending)):
+        matched = matching.papers_for(hits)
+        sent = await self.db.already_alerted(
+            post.guild_id, [user_id], [papers[index].id for index in matched]
+        )
+        pending = {i: keys for i, keys in matched.items() if (user_id, papers[i].id) not in sent}
+        if not pending or not await _still_member(target.guild, user_id):
+            return
+        labels = {
+            sub.keyword.key: sub.keyword.label
+            for sub in await self.db.subscriptions_of(post.guild_id, user_id)
+        }
+        lines = [
+            (papers[index], [labels.get(key, key) for key in keys])
+            for index, keys in pending.items()
+        ]
+        for piece, (content, paper_ids) in enumerate(render.alert_messages(user_id, lines)):
             # Only the first piece carries the mention; none ever pings anyone else.
-            mentions = (
-                discord.AllowedMentions(
-                    users=[discord.Object(user_id)], everyone=False, roles=False
-                )
-                if index == 0
-                else discord.AllowedMentions.none()
-            )
+            mentions = discord.AllowedMentions.none()
+            if piece == 0:
+                mentions.users = [discord.Object(user_id)]
             message = await target.send(
                 content,
                 allowed_mentions=mentions,
@@ -243,6 +235,21 @@ class Publisher:
         fresh = await self.db.post(post.id)
         assert fresh is not None
         return fresh
+
+
+async def decide_alerts(db: Database, guild_id: int, papers: list[Paper]) -> dict[int, Hits]:
+    """Which members' keywords match which of the day's papers (before dedup).
+
+    Proportional to the day's text and the subscriptions that match: the server's
+    keywords are found by walking the cached keyword trie, then only their rows are read.
+    """
+    index = await db.keyword_index(guild_id)
+    texts = [PaperText.of(paper) for paper in papers]
+    occurrences = index.occurrences(texts)
+    if not occurrences:
+        return {}
+    subscribers = await db.subscribers_of(guild_id, occurrences)
+    return matching.decide_alerts(texts, occurrences, subscribers)
 
 
 async def _still_member(guild: discord.Guild, user_id: int) -> bool:

@@ -22,12 +22,14 @@ from bot.storage import Database
 
 TITLE_WEIGHT = 5.0
 CANDIDATES = 300  # newest matches scored by BM25
-RERANKED = 60  # best of those re-scored for title and proximity
+RERANKED = 60  # best of those re-scored for title evidence
+PROXIMITY_CHECKED = 20  # best of those re-read for how close the query words stand
 MAX_RESULTS = 50
 AUTOCOMPLETE_CHOICES = 25
 RANDOM_DRAWS = 64
 _EXACT_TITLE_BONUS = 1000.0
 _ACRONYM_BONUS = 500.0
+_PHRASE_BONUS = 6.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ class Vocabulary:
 
     def __init__(self, counts: dict[str, int] | None = None) -> None:
         self.counts: dict[str, int] = {}
-        self._by_length: dict[int, list[str]] = {}
+        # Candidates for correction, by (length, first two letters) and (length, last two):
+        # one edit in a word of four or more letters leaves one of its ends intact.
+        self._by_ends: dict[tuple[int, str], list[str]] = {}
         self.add_counts(counts or {})
 
     def __contains__(self, term: object) -> bool:
@@ -84,7 +88,8 @@ class Vocabulary:
     def add_counts(self, counts: dict[str, int]) -> None:
         for term, docs in counts.items():
             if term not in self.counts:
-                self._by_length.setdefault(len(term), []).append(term)
+                for key in _end_keys(term, len(term)):
+                    self._by_ends.setdefault(key, []).append(term)
                 self.counts[term] = 0
             self.counts[term] += docs
 
@@ -103,11 +108,12 @@ class Vocabulary:
             return None
         # One edit (a transposition counts as one) per short word, two for long words.
         max_edits = 1 if len(term) < 8 else 2
-        candidates = [
+        candidates = {
             candidate
             for length in range(len(term) - max_edits, len(term) + max_edits + 1)
-            for candidate in self._by_length.get(length, ())
-        ]
+            for key in _end_keys(term, length)
+            for candidate in self._by_ends.get(key, ())
+        }
         matches = process.extract(
             term, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=8
         )
@@ -115,6 +121,10 @@ class Vocabulary:
             return None
         best = min(matches, key=lambda match: (match[1], -self.counts[match[0]]))
         return best[0]
+
+
+def _end_keys(term: str, length: int) -> tuple[tuple[int, str], tuple[int, str]]:
+    return (length, "^" + term[:2]), (length, term[-2:] + "$")
 
 
 class Catalog:
@@ -174,15 +184,34 @@ class Catalog:
         if exact_id is not None and exact_id not in head:
             head.insert(0, exact_id)
         scores = dict(scored)
-        papers = await self.db.papers_by_ids(head)
+        titles = await self.db.titles_by_ids(head)
+        close = await self._closeness(plan.terms, head)
         rescored = sorted(
-            papers,
-            key=lambda paper: scores.get(paper.id, 0.0) + _bonus(paper, query, plan.terms),
+            titles,
+            key=lambda paper_id: (
+                scores.get(paper_id, 0.0)
+                + close.get(paper_id, 0.0)
+                + _title_bonus(titles[paper_id], query, plan.terms)
+            ),
             reverse=True,
         )
-        ordered = [paper.id for paper in rescored]
-        ordered += [paper_id for paper_id, _ in scored[RERANKED:]]
+        ordered = rescored + [paper_id for paper_id, _ in scored[RERANKED:]]
         return ordered[:MAX_RESULTS]
+
+    async def _closeness(self, terms: Sequence[str], paper_ids: list[int]) -> dict[int, float]:
+        """Bonus for the best candidates holding a multi-word query's words close together.
+
+        Only the first PROXIMITY_CHECKED (best by BM25) are read again: proximity
+        reorders the top of the list, and reading every candidate would cost more.
+        """
+        if len(terms) < 2 or not paper_ids:
+            return {}
+        abstracts = await self.db.abstracts_by_ids(paper_ids[:PROXIMITY_CHECKED])
+        bonus = {}
+        for paper_id, abstract in abstracts.items():
+            if span := _shortest_span(text.terms(abstract), terms):
+                bonus[paper_id] = _PHRASE_BONUS * len(terms) / span
+        return bonus
 
     async def papers(self, ids: Sequence[int]) -> list[Paper]:
         """Papers by id, in the order given."""
@@ -297,27 +326,23 @@ class Catalog:
         return self._days
 
 
-def _bonus(paper: Paper, query: str, terms: Sequence[str]) -> float:
-    """Title and proximity evidence that BM25 does not see."""
+def _title_bonus(title: str, query: str, terms: Sequence[str]) -> float:
+    """Title evidence that BM25 does not see: an exact title, an acronym, coverage."""
     query_key = text.title_key(query)
-    title_key = text.title_key(paper.title)
-    if query_key and query_key == title_key:
+    if query_key and query_key == text.title_key(title):
         return _EXACT_TITLE_BONUS
     bonus = 0.0
-    head = paper.title.split(":", 1)[0]
-    if ":" in paper.title and query_key == text.title_key(head):
+    head = title.split(":", 1)[0]
+    if ":" in title and query_key == text.title_key(head):
         bonus += _ACRONYM_BONUS
-    title_terms = text.terms(paper.title)
+    title_terms = text.terms(title)
     covered = sum(1 for term in terms if term in title_terms)
-    bonus += 4.0 * covered / max(len(terms), 1)
-    if len(terms) > 1:
-        span = min(
-            _shortest_span(title_terms, terms),
-            _shortest_span(text.terms(paper.abstract), terms),
-        )
-        if span:
-            bonus += 6.0 * len(terms) / span
-    return bonus
+    return bonus + 4.0 * covered / max(len(terms), 1)
+
+
+def _title_span_bonus(title: str, terms: Sequence[str]) -> float:
+    span = _shortest_span(text.terms(title), terms) if len(terms) > 1 else 0
+    return _PHRASE_BONUS * len(terms) / span if span else 0.0
 
 
 def _shortest_span(document: Sequence[str], terms: Sequence[str]) -> int:

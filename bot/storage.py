@@ -20,7 +20,7 @@ from typing import Any
 import aiosqlite
 
 from bot.digest import Link
-from bot.matching import Keyword, Subscription
+from bot.matching import Keyword, KeywordIndex, Subscription
 from bot.models import DaySummary, IngestOutcome, Paper
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (guild_id, user_id, paper_id)
     ) WITHOUT ROWID;
     """,
+    # 4: a covering index so a day's alerts read subscribers grouped by keyword and
+    # exclude straight from the index.
+    """
+    DROP INDEX subscriptions_by_keyword;
+    DROP INDEX subscriptions_by_length;
+    CREATE INDEX subscriptions_by_keyword ON subscriptions(guild_id, keyword_key, exclude, user_id);
+    """,
 )
 
 
@@ -189,6 +196,7 @@ class Database:
         self._db = connection
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._keyword_indexes: dict[int, KeywordIndex] = {}
 
     @classmethod
     async def open(cls, path: Path, busy_timeout_ms: int = 2000) -> Database:
@@ -374,6 +382,22 @@ class Database:
             for row in rows
         }
         return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
+
+    async def titles_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
+        """id -> title, in the order of `ids` (unknown ids left out)."""
+        return await self._column_by_ids("title", ids)
+
+    async def abstracts_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
+        """id -> abstract, in the order of `ids` (unknown ids left out)."""
+        return await self._column_by_ids("abstract", ids)
+
+    async def _column_by_ids(self, column: str, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self._rows(f"SELECT id, {column} FROM papers WHERE id IN ({marks})", ids)
+        found = {row[0]: row[1] for row in rows}
+        return {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
 
     async def paper_id_by_key(self, title_key: str) -> int | None:
         return await self._scalar("SELECT id FROM papers WHERE title_key = ?", (title_key,))
@@ -665,6 +689,7 @@ class Database:
                     _now(),
                 ),
             )
+        self._keyword_indexes.pop(guild_id, None)
         return "added"
 
     async def remove_subscription(self, guild_id: int, user_id: int, keyword_key: str) -> bool:
@@ -673,7 +698,8 @@ class Database:
                 "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND keyword_key = ?",
                 (guild_id, user_id, keyword_key),
             )
-            return cursor.rowcount > 0
+        self._keyword_indexes.pop(guild_id, None)
+        return cursor.rowcount > 0
 
     async def subscriptions_of(self, guild_id: int, user_id: int) -> list[Subscription]:
         rows = await self._rows(
@@ -683,31 +709,35 @@ class Database:
         )
         return [_subscription(row) for row in rows]
 
-    async def subscriptions_with_keys(
+    async def keyword_index(self, guild_id: int) -> KeywordIndex:
+        """The server's distinct keywords as a trie, cached until its subscriptions change."""
+        index = self._keyword_indexes.get(guild_id)
+        if index is None:
+            rows = await self._rows(
+                "SELECT DISTINCT keyword_key FROM subscriptions WHERE guild_id = ?", (guild_id,)
+            )
+            index = self._keyword_indexes[guild_id] = KeywordIndex(row[0] for row in rows)
+        return index
+
+    async def subscribers_of(
         self, guild_id: int, keyword_keys: Iterable[str]
-    ) -> list[Subscription]:
-        """The server's subscriptions whose keyword is one of `keyword_keys` (index lookups)."""
+    ) -> list[tuple[str, str, list[int]]]:
+        """(keyword key, exclude terms, members) for the server's subscriptions to these keys."""
         keys = list(keyword_keys)
-        found: list[Subscription] = []
+        groups: list[tuple[str, str, list[int]]] = []
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = await self._rows(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
-                f"WHERE guild_id = ? AND keyword_key IN ({marks})",
+            async with self._db.execute(
+                "SELECT keyword_key, exclude, group_concat(user_id) FROM subscriptions "
+                f"WHERE guild_id = ? AND keyword_key IN ({marks}) GROUP BY keyword_key, exclude",
                 (guild_id, *chunk),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            groups.extend(
+                (key, exclude, [*map(int, users.split(","))]) for key, exclude, users in rows
             )
-            found.extend(_subscription(row) for row in rows)
-        return found
-
-    async def longest_keyword(self, guild_id: int) -> int:
-        """The most terms any of the server's keywords has (0 when none)."""
-        return int(
-            await self._scalar(
-                "SELECT coalesce(max(term_count), 0) FROM subscriptions WHERE guild_id = ?",
-                (guild_id,),
-            )
-        )
+        return groups
 
     async def already_alerted(
         self, guild_id: int, user_ids: Sequence[int], paper_ids: Sequence[int]

@@ -102,19 +102,39 @@ def test_day_decision_equals_the_naive_loop(seeded_papers):
         )
         for index, label in enumerate(labels * 3)
     ]
-    longest = max(len(s.keyword.terms) for s in subscriptions)
-    phrases = matching.day_phrases(texts, longest)
-    found = [s for s in subscriptions if s.keyword.key in phrases]
-    fast = matching.alerts_for_day(texts, phrases, found)
+    index = matching.KeywordIndex(s.keyword.key for s in subscriptions)
+    occurrences = index.occurrences(texts)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for s in subscriptions:
+        if s.keyword.key in occurrences:
+            group = groups.setdefault((s.keyword.key, " ".join(s.keyword.exclude)), [])
+            group.append(s.user_id)
+    rows = [(key, exclude, members) for (key, exclude), members in groups.items()]
+    decided = matching.decide_alerts(texts, occurrences, rows)
+    fast = {
+        user: {
+            texts[i].paper.id: sorted(set(keys)) for i, keys in matching.papers_for(hits).items()
+        }
+        for user, hits in decided.items()
+    }
     naive: dict[int, dict[int, list[str]]] = {}
     for s in subscriptions:
         for text in texts:
             if matching.matches(s.keyword, text):
-                labels_for = naive.setdefault(s.user_id, {}).setdefault(text.paper.id, [])
-                if s.keyword.label not in labels_for:
-                    labels_for.append(s.keyword.label)
+                keys = naive.setdefault(s.user_id, {}).setdefault(text.paper.id, [])
+                keys.append(s.keyword.key)
+    naive = {u: {p: sorted(set(k)) for p, k in papers.items()} for u, papers in naive.items()}
     assert fast == naive
     assert sum(len(v) for v in fast.values()) > 50
+
+
+def test_the_keyword_trie_finds_phrases_and_their_prefixes():
+    texts = [paper("Chain of Thought Prompting", "Large language models reason.")]
+    keys = [parse_keyword(k).key for k in ("chain", "chain of thought", "of thought", "LLM")]
+    keys.append(parse_keyword("language models").key)
+    found = matching.KeywordIndex(keys).occurrences(texts)
+    assert set(found) == set(keys) - {"llm"}
+    assert matching.KeywordIndex([parse_keyword("thought chain").key]).occurrences(texts) == {}
 
 
 @pytest.mark.parametrize(
