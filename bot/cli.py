@@ -150,3 +150,7 @@ def _full(paper: Paper) -> str:
     lines += textwrap.wrap(paper.abstract, width=88)
     lines += [f"{link.kind}: {link.url}" for link in paper.links]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # `python -m bot.cli ingest ...` works like `paperboy ingest ...`
+    sys.exit(main())

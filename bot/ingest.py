@@ -137,20 +137,23 @@ class FolderWatcher:
         self.folder = folder
         self.settle_seconds = settle_seconds
         self._seen: dict[Path, tuple[int, int]] = {}
+        self._seen_at = float("-inf")  # time.time() of the look that filled _seen
         self._done: dict[Path, tuple[int, int]] = {}
 
     async def ready(self) -> list[Path]:
         """Files new or changed since they were last ingested, and settled."""
         first = self._scan()
         changed = {path: sig for path, sig in first.items() if self._done.get(path) != sig}
-        unproven = [path for path, sig in changed.items() if self._seen.get(path) != sig]
         now = time.time()
+        # The previous pass's look proves nothing if it was less than settle_seconds ago.
+        recent = now - self._seen_at < self.settle_seconds
+        unproven = [path for path, sig in changed.items() if recent or self._seen.get(path) != sig]
         if any(now - changed[path][1] / 1e9 < self.settle_seconds for path in unproven):
             await asyncio.sleep(self.settle_seconds)
             second = self._scan()
         else:
             second = first
-        self._seen = second
+        self._seen, self._seen_at = second, time.time()
         return [path for path, sig in changed.items() if second.get(path) == sig]
 
     def _scan(self) -> dict[Path, tuple[int, int]]:
@@ -173,5 +176,5 @@ class FolderWatcher:
 
     def mark_all_done(self) -> None:
         """Everything in the folder now counts as ingested (used at startup)."""
-        self._seen = self._scan()
+        self._seen, self._seen_at = self._scan(), time.time()
         self._done = dict(self._seen)

@@ -95,3 +95,19 @@ async def sim(
     sim = Sim(simcord_env, bot_settings, started_bots)
     yield sim
     assert_all_answered(simcord_env)
+
+
+# -- reliability report (tests/reliability.py) ------------------------------------------
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    from tests import reliability
+
+    if report.when == "call" or report.failed:
+        reliability.mark_finished(report.nodeid, report.outcome)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests import reliability
+
+    reliability.write_report()
