@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from bot import text
@@ -78,13 +80,15 @@ def prepare(digest: ParsedDigest) -> list[NewPaper]:
                 Problem(digest.source, paper.line, "title repeated in this file; kept the first")
             )
             continue
+        title_terms, abstract_terms = text.terms(paper.title), text.terms(paper.abstract)
         papers[key] = NewPaper(
             title_key=key,
             title=paper.title,
             abstract=paper.abstract,
             links=paper.links,
-            index_title=text.index_text(paper.title),
-            index_abstract=text.index_text(paper.abstract),
+            index_title=" ".join(title_terms),
+            index_abstract=" ".join(abstract_terms),
+            vocabulary=frozenset(title_terms).union(abstract_terms),
         )
     return list(papers.values())
 
@@ -107,10 +111,9 @@ async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None
         return report
     report.outcome = await catalog.db.add_digest(str(path), digest.day, digest.content_hash, papers)
     fresh = set(report.outcome.new_title_keys)
+    # Document counts of the new papers' terms, counted in C: this runs on the event loop.
     catalog.note_ingested(
-        f"{paper.index_title} {paper.index_abstract}".split()
-        for paper in papers
-        if paper.title_key in fresh
+        Counter(chain.from_iterable(p.vocabulary for p in papers if p.title_key in fresh))
     )
     for problem in report.problems:
         log.warning("digest problem: %s", problem)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
@@ -85,20 +85,14 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.counts)
 
-    def add_counts(self, counts: dict[str, int]) -> None:
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        """Add document counts; terms seen for the first time become correction targets."""
         for term, docs in counts.items():
             if term not in self.counts:
                 for key in _end_keys(term, len(term)):
                     self._by_ends.setdefault(key, []).append(term)
                 self.counts[term] = 0
             self.counts[term] += docs
-
-    def add_documents(self, documents: Iterable[Iterable[str]]) -> None:
-        counts: dict[str, int] = {}
-        for document in documents:
-            for term in set(document):
-                counts[term] = counts.get(term, 0) + 1
-        self.add_counts(counts)
 
     def correct(self, term: str) -> str | None:
         """`term` if indexed, else the closest indexed term of similar spelling, else None."""
@@ -135,9 +129,9 @@ class Catalog:
         self.vocabulary = vocabulary or Vocabulary()
         self._days: list[DaySummary] | None = None
 
-    def note_ingested(self, new_documents: Iterable[Iterable[str]]) -> None:
-        """Learn the terms of newly stored papers and forget the cached list of days."""
-        self.vocabulary.add_documents(new_documents)
+    def note_ingested(self, term_counts: Mapping[str, int]) -> None:
+        """Learn the document counts of newly stored papers; forget the cached days."""
+        self.vocabulary.add_counts(term_counts)
         self._days = None
 
     @classmethod

@@ -146,6 +146,7 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
+    vocabulary: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

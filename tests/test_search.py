@@ -298,7 +298,7 @@ def test_vocabulary_correction() -> None:
 def test_vocabulary_prefers_the_commoner_of_equally_close_terms() -> None:
     vocabulary = Vocabulary({"model": 50, "modes": 2})
     assert vocabulary.correct("moded") == "model"
-    vocabulary.add_documents([["modes"]] * 100)
+    vocabulary.add_counts({"modes": 100})
     assert vocabulary.counts["modes"] == 102
     assert vocabulary.correct("moded") == "modes"
 
