@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot import text
@@ -115,21 +115,41 @@ class Subscription:
 
 
 class KeywordIndex:
-    """A server's distinct keywords as a trie of terms, to find them in a day's text.
+    """A server's subscriptions, arranged to find them in a day's text.
 
-    Walking each position of each paper through the trie costs the day's text times
-    the (short) depth of the keywords found, however many subscriptions there are.
+    Keywords form a trie of terms: walking each position of each paper through it
+    costs the day's text times the (short) depth of the keywords found, however many
+    subscriptions there are. Each keyword keeps its members grouped by exclude terms.
     """
 
     _END = ""  # marks a node where a keyword ends; terms are never empty
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, subscriptions: Iterable[tuple[str, str, int]] = ()) -> None:
         self._root: dict = {}
-        for key in keys:
+        self._members: dict[str, dict[str, set[int]]] = {}
+        for key, exclude, user_id in subscriptions:
+            self.add(key, exclude, user_id)
+
+    def add(self, key: str, exclude: str, user_id: int) -> None:
+        """Index one subscription: `key` and `exclude` are space-joined terms."""
+        if key not in self._members:
             node = self._root
             for term in key.split():
                 node = node.setdefault(term, {})
             node[self._END] = key
+        self._members.setdefault(key, {}).setdefault(exclude, set()).add(user_id)
+
+    def remove(self, key: str, user_id: int) -> None:
+        """Forget a member's subscription to `key` (the trie keeps the key; harmless)."""
+        for members in self._members.get(key, {}).values():
+            members.discard(user_id)
+
+    def groups(self, keys: Iterable[str]) -> Iterator[tuple[str, str, set[int]]]:
+        """(key, exclude terms, members) for these keys, one per distinct exclude."""
+        for key in keys:
+            for exclude, members in self._members.get(key, {}).items():
+                if members:
+                    yield key, exclude, members
 
     def occurrences(self, papers: Sequence[PaperText]) -> dict[str, list[int]]:
         """keyword key -> indexes of the papers whose title or abstract contains it."""
@@ -158,7 +178,7 @@ Hits = list[tuple[str, list[int]]]
 def decide_alerts(
     papers: Sequence[PaperText],
     occurrences: dict[str, list[int]],
-    groups: Iterable[tuple[str, str, list[int]]],
+    groups: Iterable[tuple[str, str, Iterable[int]]],
 ) -> dict[int, Hits]:
     """member id -> hits, from (keyword key, exclude terms, members) groups of found keywords.
 

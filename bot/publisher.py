@@ -241,15 +241,14 @@ async def decide_alerts(db: Database, guild_id: int, papers: list[Paper]) -> dic
     """Which members' keywords match which of the day's papers (before dedup).
 
     Proportional to the day's text and the subscriptions that match: the server's
-    keywords are found by walking the cached keyword trie, then only their rows are read.
+    keywords are found by walking its cached keyword trie, whose groups name the members.
     """
     index = await db.keyword_index(guild_id)
     texts = [PaperText.of(paper) for paper in papers]
     occurrences = index.occurrences(texts)
     if not occurrences:
         return {}
-    subscribers = await db.subscribers_of(guild_id, occurrences)
-    return matching.decide_alerts(texts, occurrences, subscribers)
+    return matching.decide_alerts(texts, occurrences, index.groups(occurrences))
 
 
 async def _still_member(guild: discord.Guild, user_id: int) -> bool:

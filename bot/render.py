@@ -31,6 +31,8 @@ BUTTON_LABEL_LIMIT = 80
 URL_LIMIT = 512
 CHOICE_LIMIT = 100
 ELLIPSIS = "…"
+POST_EMBED_CHARS = EMBED_CHARS_PER_MESSAGE // EMBEDS_PER_MESSAGE  # ten always fit
+MIN_EXCERPT = 120
 COLOUR = discord.Colour(0xF2A03D)
 ARXIV_SEARCH = "https://arxiv.org/search/?searchtype=title&query="
 
@@ -182,18 +184,24 @@ def list_page(
 
 
 def post_embed(paper: Paper, day: dt.date, rank: int) -> discord.Embed:
-    """A paper in a day's thread: title, an abstract excerpt, links, and a repeat marker."""
+    """A paper in a day's thread: title, an abstract excerpt, links, and a repeat marker.
+
+    At most POST_EMBED_CHARS in all, so ten always fit in one message: the excerpt
+    gets what the title, links and marker leave (links go first if room runs out).
+    """
+    title = clip(f"{rank}. {safe(paper.title)}", TITLE_LIMIT)
     earlier = [seen for seen in paper.days if seen < day]
-    title = f"{rank}. {safe(paper.title)}"
-    description = clip(safe(paper.abstract), 500)
+    marker = f"\n↻ also on {short_day(earlier[-1])}" if earlier else ""
+    if len(earlier) > 1:
+        marker += f" and {len(earlier) - 1} earlier days"
     links = " · ".join(f"[{kind}]({url})" for kind, url in _link_pairs(paper))
-    if links:
-        description += "\n" + links
-    if earlier:
-        description += f"\n↻ also on {days_text(earlier)}"
+    extras = (f"\n{links}" if links else "") + marker
+    if len(title) + len(extras) + MIN_EXCERPT > POST_EMBED_CHARS:
+        extras = marker
+    room = POST_EMBED_CHARS - len(title) - len(extras)
     return discord.Embed(
-        title=clip(title, TITLE_LIMIT),
-        description=clip(description, DESCRIPTION_LIMIT),
+        title=title,
+        description=clip(safe(paper.abstract), room) + extras,
         colour=COLOUR,
         url=arxiv_search_url(paper.title),
     )

@@ -21,9 +21,9 @@ from bot.models import DaySummary, Paper
 from bot.storage import Database
 
 TITLE_WEIGHT = 5.0
-CANDIDATES = 300  # newest matches scored by BM25
+CANDIDATES = 200  # newest matches scored by BM25
 RERANKED = 60  # best of those re-scored for title evidence
-PROXIMITY_CHECKED = 20  # best of those re-read for how close the query words stand
+PROXIMITY_CHECKED = 12  # best of those re-read for how close the query words stand
 MAX_RESULTS = 50
 AUTOCOMPLETE_CHOICES = 25
 RANDOM_DRAWS = 64
@@ -203,7 +203,7 @@ class Catalog:
         abstracts = await self.db.abstracts_by_ids(paper_ids[:PROXIMITY_CHECKED])
         bonus = {}
         for paper_id, abstract in abstracts.items():
-            if span := _shortest_span(text.terms(abstract), terms):
+            if span := _shortest_span(list(enumerate(text.terms(abstract))), terms):
                 bonus[paper_id] = _PHRASE_BONUS * len(terms) / span
         return bonus
 
@@ -230,8 +230,7 @@ class Catalog:
                     "{title} : (" + plan.any_term + ")", 200, TITLE_WEIGHT
                 )
                 extra = [paper_id for paper_id, _ in loose if paper_id not in candidates]
-                for paper in await self.db.papers_by_ids(extra):
-                    candidates[paper.id] = paper.title
+                candidates.update(await self.db.titles_by_ids(extra))
         best = process.extract(
             fragment,
             candidates,
@@ -335,16 +334,21 @@ def _title_bonus(title: str, query: str, terms: Sequence[str]) -> float:
 
 
 def _title_span_bonus(title: str, terms: Sequence[str]) -> float:
-    span = _shortest_span(text.terms(title), terms) if len(terms) > 1 else 0
+    if len(terms) < 2:
+        return 0.0
+    span = _shortest_span(list(enumerate(text.terms(title))), terms)
     return _PHRASE_BONUS * len(terms) / span if span else 0.0
 
 
-def _shortest_span(document: Sequence[str], terms: Sequence[str]) -> int:
-    """Length of the shortest run of `document` holding every term; 0 if none does."""
+def _shortest_span(occurrences: Sequence[tuple[int, str]], terms: Sequence[str]) -> int:
+    """Words in the shortest stretch holding every term, from (position, term) pairs.
+
+    0 when some term never occurs.
+    """
     wanted = set(terms)
     last_seen: dict[str, int] = {}
     best = 0
-    for position, term in enumerate(document):
+    for position, term in occurrences:
         if term not in wanted:
             continue
         last_seen[term] = position

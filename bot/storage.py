@@ -690,7 +690,8 @@ class Database:
                     _now(),
                 ),
             )
-        self._keyword_indexes.pop(guild_id, None)
+        if (index := self._keyword_indexes.get(guild_id)) is not None:
+            index.add(keyword.key, " ".join(keyword.exclude), user_id)
         return "added"
 
     async def remove_subscription(self, guild_id: int, user_id: int, keyword_key: str) -> bool:
@@ -699,7 +700,8 @@ class Database:
                 "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND keyword_key = ?",
                 (guild_id, user_id, keyword_key),
             )
-        self._keyword_indexes.pop(guild_id, None)
+        if (index := self._keyword_indexes.get(guild_id)) is not None:
+            index.remove(keyword_key, user_id)
         return cursor.rowcount > 0
 
     async def subscriptions_of(self, guild_id: int, user_id: int) -> list[Subscription]:
@@ -711,34 +713,16 @@ class Database:
         return [_subscription(row) for row in rows]
 
     async def keyword_index(self, guild_id: int) -> KeywordIndex:
-        """The server's distinct keywords as a trie, cached until its subscriptions change."""
+        """The server's subscriptions as a KeywordIndex: read once, then kept in step."""
         index = self._keyword_indexes.get(guild_id)
         if index is None:
-            rows = await self._rows(
-                "SELECT DISTINCT keyword_key FROM subscriptions WHERE guild_id = ?", (guild_id,)
-            )
-            index = self._keyword_indexes[guild_id] = KeywordIndex(row[0] for row in rows)
-        return index
-
-    async def subscribers_of(
-        self, guild_id: int, keyword_keys: Iterable[str]
-    ) -> list[tuple[str, str, list[int]]]:
-        """(keyword key, exclude terms, members) for the server's subscriptions to these keys."""
-        keys = list(keyword_keys)
-        groups: list[tuple[str, str, list[int]]] = []
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
             async with self._db.execute(
-                "SELECT keyword_key, exclude, group_concat(user_id) FROM subscriptions "
-                f"WHERE guild_id = ? AND keyword_key IN ({marks}) GROUP BY keyword_key, exclude",
-                (guild_id, *chunk),
+                "SELECT keyword_key, exclude, user_id FROM subscriptions WHERE guild_id = ?",
+                (guild_id,),
             ) as cursor:
-                rows = await cursor.fetchall()
-            groups.extend(
-                (key, exclude, [*map(int, users.split(","))]) for key, exclude, users in rows
-            )
-        return groups
+                index = KeywordIndex(await cursor.fetchall())
+            self._keyword_indexes[guild_id] = index
+        return index
 
     async def already_alerted(
         self, guild_id: int, user_ids: Sequence[int], paper_ids: Sequence[int]

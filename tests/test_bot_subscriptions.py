@@ -220,3 +220,14 @@ async def test_in_direct_messages_subscriptions_explain_they_belong_to_a_server(
     ):
         result = await dm_user.slash(command, **options)
         assert result.ephemeral and "belong to a server" in result.response.content
+
+
+async def test_alerts_follow_subscription_changes_between_days(world, digest_dir):
+    await world.admin.slash(world.channel, "setup", channel=world.channel)
+    await subscribe(world.alice, world.channel, "diffusion")
+    await post_day(world, digest_dir, "Mar 15, 2026", DAY_ONE)
+    await world.alice.slash(world.channel, "unsubscribe", keyword="diffusion")
+    await subscribe(world.bob, world.channel, "diffusion")
+    await post_day(world, digest_dir, "Mar 16, 2026", DAY_TWO)
+    (alert,) = alerts_in(the_thread(world.channel, "2026-03-16"))
+    assert pings(world.env, alert)[0] == [world.bob.id]

@@ -102,15 +102,11 @@ def test_day_decision_equals_the_naive_loop(seeded_papers):
         )
         for index, label in enumerate(labels * 3)
     ]
-    index = matching.KeywordIndex(s.keyword.key for s in subscriptions)
+    index = matching.KeywordIndex(
+        (s.keyword.key, " ".join(s.keyword.exclude), s.user_id) for s in subscriptions
+    )
     occurrences = index.occurrences(texts)
-    groups: dict[tuple[str, str], list[int]] = {}
-    for s in subscriptions:
-        if s.keyword.key in occurrences:
-            group = groups.setdefault((s.keyword.key, " ".join(s.keyword.exclude)), [])
-            group.append(s.user_id)
-    rows = [(key, exclude, members) for (key, exclude), members in groups.items()]
-    decided = matching.decide_alerts(texts, occurrences, rows)
+    decided = matching.decide_alerts(texts, occurrences, index.groups(occurrences))
     fast = {
         user: {
             texts[i].paper.id: sorted(set(keys)) for i, keys in matching.papers_for(hits).items()
@@ -132,9 +128,22 @@ def test_the_keyword_trie_finds_phrases_and_their_prefixes():
     texts = [paper("Chain of Thought Prompting", "Large language models reason.")]
     keys = [parse_keyword(k).key for k in ("chain", "chain of thought", "of thought", "LLM")]
     keys.append(parse_keyword("language models").key)
-    found = matching.KeywordIndex(keys).occurrences(texts)
-    assert set(found) == set(keys) - {"llm"}
-    assert matching.KeywordIndex([parse_keyword("thought chain").key]).occurrences(texts) == {}
+    index = matching.KeywordIndex((key, "", 7) for key in keys)
+    assert set(index.occurrences(texts)) == set(keys) - {"llm"}
+    thought_chain = matching.KeywordIndex([(parse_keyword("thought chain").key, "", 7)])
+    assert thought_chain.occurrences(texts) == {}
+
+
+def test_the_keyword_index_follows_subscribes_and_unsubscribes():
+    index = matching.KeywordIndex([("diffus", "", 1), ("diffus", "audio", 2)])
+    assert sorted((e, sorted(m)) for _, e, m in index.groups(["diffus"])) == [
+        ("", [1]),
+        ("audio", [2]),
+    ]
+    index.add("diffus", "", 3)
+    index.remove("diffus", 1)
+    index.remove("diffus", 2)
+    assert [(e, sorted(m)) for _, e, m in index.groups(["diffus", "other"])] == [("", [3])]
 
 
 @pytest.mark.parametrize(

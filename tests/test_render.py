@@ -90,6 +90,16 @@ def test_pack_respects_ten_embeds_and_six_thousand_characters():
         assert sum(len(e) for e in message) <= 6000
 
 
+def test_ten_thread_embeds_always_fit_one_message():
+    links = (
+        Link("https://github.com/" + "a" * 200, "code"),
+        Link("https://x.io/" + "b" * 200, "project"),
+    )
+    worst = paper("T" * 300, "word " * 2000, links=links, days=(dt.date(2026, 3, 1), DAY))
+    embeds = [render.post_embed(worst, DAY, 100) for _ in range(100)]
+    assert len(render.pack(embeds)) == 10
+
+
 def test_a_ninety_paper_day_packs_into_about_ten_messages():
     abstract = "An abstract sentence of ordinary length. " * 40
     embeds = [render.post_embed(paper(f"Paper {i}", abstract), DAY, i) for i in range(90)]
