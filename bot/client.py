@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -116,6 +117,7 @@ class Paperboy(commands.Bot):
         self._database = await Database.open(self.settings.database)
         self._catalog = await Catalog.load(self._database)
         await self.ingest_startup_digests()
+        gc.freeze()  # the vocabulary and caches live as long as the bot: spare the GC
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
