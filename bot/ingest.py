@@ -113,7 +113,8 @@ async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None
     fresh = set(report.outcome.new_title_keys)
     # Document counts of the new papers' terms, counted in C: this runs on the event loop.
     catalog.note_ingested(
-        Counter(chain.from_iterable(p.vocabulary for p in papers if p.title_key in fresh))
+        Counter(chain.from_iterable(p.vocabulary for p in papers if p.title_key in fresh)),
+        len(fresh),
     )
     for problem in report.problems:
         log.warning("digest problem: %s", problem)

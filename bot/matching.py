@@ -182,21 +182,41 @@ def decide_alerts(
 ) -> dict[int, Hits]:
     """member id -> hits, from (keyword key, exclude terms, members) groups of found keywords.
 
-    Each keyword-and-excludes group is matched once and shared by its members, so the
-    decision costs one step per group plus one append per subscriber.
+    Each keyword-and-excludes group is matched once and shared by its members, and
+    the papers an exclude vetoes are looked up once per exclude, so the decision costs
+    one step per group plus one append per subscriber.
     """
+    vetoed_by = _Vetoes(papers)
     decided: defaultdict[int, Hits] = defaultdict(list)
     for key, exclude, members in groups:
         positions = occurrences.get(key, [])
-        if exclude:
-            vetoes = set(exclude.split())
-            positions = [p for p in positions if not vetoes & papers[p].vocabulary]
+        if exclude and (vetoed := vetoed_by[exclude]):
+            positions = [position for position in positions if position not in vetoed]
         if not positions:
             continue
         hit = (key, positions)
         for user_id in members:
             decided[user_id].append(hit)
     return dict(decided)
+
+
+class _Vetoes(dict[str, frozenset[int]]):
+    """exclude terms -> indexes of the day's papers containing any of them (memoised)."""
+
+    def __init__(self, papers: Sequence[PaperText]) -> None:
+        super().__init__()
+        self._papers = papers
+        self._by_term: dict[str, set[int]] | None = None
+
+    def __missing__(self, exclude: str) -> frozenset[int]:
+        if self._by_term is None:
+            self._by_term = defaultdict(set)
+            for position, paper in enumerate(self._papers):
+                for term in paper.vocabulary:
+                    self._by_term[term].add(position)
+        found = frozenset().union(*(self._by_term.get(term, ()) for term in exclude.split()))
+        self[exclude] = found
+        return found
 
 
 def papers_for(hits: Hits) -> dict[int, list[str]]:

@@ -23,7 +23,8 @@ from bot.storage import Database
 TITLE_WEIGHT = 5.0
 CANDIDATES = 200  # newest matches scored by BM25
 RERANKED = 60  # best of those re-scored for title evidence
-PROXIMITY_CHECKED = 12  # best of those re-read for how close the query words stand
+PROXIMITY_CHECKED = 12
+COMMON_SHARE = 0.4  # best of those re-read for how close the query words stand
 MAX_RESULTS = 50
 AUTOCOMPLETE_CHOICES = 25
 RANDOM_DRAWS = 64
@@ -128,15 +129,19 @@ class Catalog:
         self.db = database
         self.vocabulary = vocabulary or Vocabulary()
         self._days: list[DaySummary] | None = None
+        self.paper_total = 0
 
-    def note_ingested(self, term_counts: Mapping[str, int]) -> None:
+    def note_ingested(self, term_counts: Mapping[str, int], new_papers: int) -> None:
         """Learn the document counts of newly stored papers; forget the cached days."""
         self.vocabulary.add_counts(term_counts)
+        self.paper_total += new_papers
         self._days = None
 
     @classmethod
     async def load(cls, database: Database) -> Catalog:
-        return cls(database, Vocabulary(await database.vocabulary()))
+        catalog = cls(database, Vocabulary(await database.vocabulary()))
+        catalog.paper_total = await database.max_paper_id()
+        return catalog
 
     def plan(self, query: str) -> QueryPlan:
         corrections: dict[str, str] = {}
@@ -169,7 +174,8 @@ class Catalog:
         plan = plan or self.plan(query)
         if not plan.terms:
             return []
-        scored = await self.db.ranked_matches(plan.all_terms, CANDIDATES, TITLE_WEIGHT)
+        selective = " ".join(quote(term) for term in self._selective(plan.terms))
+        scored = await self.db.ranked_matches(selective, CANDIDATES, TITLE_WEIGHT)
         if not scored and len(plan.terms) > 1:
             scored = await self.db.ranked_matches(plan.any_term, CANDIDATES, TITLE_WEIGHT)
         scored.sort(key=lambda item: item[1], reverse=True)
@@ -178,8 +184,11 @@ class Catalog:
         if exact_id is not None and exact_id not in head:
             head.insert(0, exact_id)
         scores = dict(scored)
-        titles = await self.db.titles_by_ids(head)
-        close = await self._closeness(plan.terms, head)
+        texts = await self.db.texts_by_ids(head)
+        titles = {paper_id: title for paper_id, (title, _) in texts.items()}
+        close = _closeness(
+            plan.terms, [(i, texts[i][1]) for i in head[:PROXIMITY_CHECKED] if i in texts]
+        )
         rescored = sorted(
             titles,
             key=lambda paper_id: (
@@ -192,20 +201,16 @@ class Catalog:
         ordered = rescored + [paper_id for paper_id, _ in scored[RERANKED:]]
         return ordered[:MAX_RESULTS]
 
-    async def _closeness(self, terms: Sequence[str], paper_ids: list[int]) -> dict[int, float]:
-        """Bonus for the best candidates holding a multi-word query's words close together.
+    def _selective(self, terms: Sequence[str]) -> list[str]:
+        """The terms worth matching on: those in most papers say little and cost a lot.
 
-        Only the first PROXIMITY_CHECKED (best by BM25) are read again: proximity
-        reorders the top of the list, and reading every candidate would cost more.
+        FTS5's BM25 counts every paper holding each term; a term in over
+        COMMON_SHARE of papers is left out when rarer terms remain (it still counts
+        for title and proximity bonuses).
         """
-        if len(terms) < 2 or not paper_ids:
-            return {}
-        abstracts = await self.db.abstracts_by_ids(paper_ids[:PROXIMITY_CHECKED])
-        bonus = {}
-        for paper_id, abstract in abstracts.items():
-            if span := _shortest_span(list(enumerate(text.terms(abstract))), terms):
-                bonus[paper_id] = _PHRASE_BONUS * len(terms) / span
-        return bonus
+        limit = COMMON_SHARE * max(self.paper_total, 1)
+        rare = [term for term in terms if self.vocabulary.counts.get(term, 0) <= limit]
+        return rare or list(terms)
 
     async def papers(self, ids: Sequence[int]) -> list[Paper]:
         """Papers by id, in the order given."""
@@ -317,6 +322,21 @@ class Catalog:
         if self._days is None:
             self._days = await self.db.known_days()
         return self._days
+
+
+def _closeness(terms: Sequence[str], abstracts: list[tuple[int, str]]) -> dict[int, float]:
+    """Bonus for the best candidates holding a multi-word query's words close together.
+
+    Only the first PROXIMITY_CHECKED (best by BM25) are passed in: proximity reorders
+    the top of the list, and re-reading every candidate would cost more.
+    """
+    if len(terms) < 2:
+        return {}
+    bonus = {}
+    for paper_id, abstract in abstracts:
+        if span := _shortest_span(list(enumerate(text.terms(abstract))), terms):
+            bonus[paper_id] = _PHRASE_BONUS * len(terms) / span
+    return bonus
 
 
 def _title_bonus(title: str, query: str, terms: Sequence[str]) -> float:

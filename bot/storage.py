@@ -387,18 +387,20 @@ class Database:
 
     async def titles_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
         """id -> title, in the order of `ids` (unknown ids left out)."""
-        return await self._column_by_ids("title", ids)
+        return {paper_id: title for paper_id, (title, _) in (await self._texts(ids, "''")).items()}
 
-    async def abstracts_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
-        """id -> abstract, in the order of `ids` (unknown ids left out)."""
-        return await self._column_by_ids("abstract", ids)
+    async def texts_by_ids(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """id -> (title, abstract), in the order of `ids` (unknown ids left out)."""
+        return await self._texts(ids, "abstract")
 
-    async def _column_by_ids(self, column: str, ids: Sequence[int]) -> dict[int, str]:
+    async def _texts(self, ids: Sequence[int], abstract: str) -> dict[int, tuple[str, str]]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = await self._rows(f"SELECT id, {column} FROM papers WHERE id IN ({marks})", ids)
-        found = {row[0]: row[1] for row in rows}
+        rows = await self._rows(
+            f"SELECT id, title, {abstract} FROM papers WHERE id IN ({marks})", ids
+        )
+        found = {row[0]: (row[1], row[2]) for row in rows}
         return {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
 
     async def paper_id_by_key(self, title_key: str) -> int | None:

@@ -1,0 +1,351 @@
+"""The figures for one archive size, measured in-process through the real functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from benchmarks import baselines, rss, workload
+from benchmarks.corpus import CACHE, Corpus
+from benchmarks.stats import Figure, Sample, time_each, time_sync
+from bot import matching, publisher
+from bot.ingest import ingest_paths
+from bot.matching import Keyword, PaperText
+from bot.models import Paper
+from bot.search import Catalog
+from bot.storage import Database
+
+log = logging.getLogger("benchmarks")
+
+GUILD_ID = 4242
+ALERT_RUNS = 7
+ALERT_RUNS_LARGE = 3  # beyond 100,000 subscriptions one decision takes many seconds
+NEW_DAY_RUNS = 5
+REPEATS = 3  # each query, fragment or draw is timed this many times
+ADD_SUBSCRIPTION_SAMPLE = 1000  # rows stored through Database.add_subscription
+NAIVE_ALERT_SAMPLE = 1000  # subscriptions the naive loop is timed on, then extrapolated
+
+
+@dataclass
+class SizeReport:
+    """Everything measured for one archive size."""
+
+    corpus: Corpus
+    generate_seconds: float
+    figures: list[Figure] = field(default_factory=list)
+    terms: int = 0
+    database_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, *figures: Figure) -> None:
+        """Record figures, and say each one as soon as it is measured."""
+        for figure in figures:
+            self.figures.append(figure)
+            log.info("  %s: %s", figure.name, _value(figure))
+
+
+def _value(figure: Figure) -> str:
+    p95 = f" (p95 {figure.p95:,.2f})" if figure.p95 is not None else ""
+    return f"{figure.median:,.2f}{p95} {figure.unit}"
+
+
+def _ms(sample: Sample) -> tuple[float, float]:
+    return sample.median * 1000, sample.p95 * 1000
+
+
+def _latency(
+    name: str, size: str, sample: Sample, limit_ms: float | None, ratio: float | None = None
+) -> Figure:
+    median, p95 = _ms(sample)
+    goal = f"p95 < {limit_ms:g} ms" if limit_ms is not None else "—"
+    met = p95 < limit_ms if limit_ms is not None else None
+    return Figure(name, size, "ms", median, p95, goal, met, ratio, runs=len(sample))
+
+
+def search_goal_ms(papers: int) -> float:
+    return 10.0 if papers <= 100_000 else 50.0
+
+
+def alert_goal_ms(subscriptions: int) -> float:
+    return 100.0 if subscriptions <= 100_000 else 1000.0
+
+
+def database_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def remove_database(path: Path) -> None:
+    for file in database_files(path):
+        file.unlink(missing_ok=True)
+
+
+# -- 1, 2: ingest ------------------------------------------------------------------------
+
+
+async def ingest_archive(corpus: Corpus, path: Path, runs: int) -> list[Figure]:
+    """Build the database from the whole archive `runs` times; the last build stays."""
+    durations = []
+    for _ in range(runs):
+        remove_database(path)
+        database = await Database.open(path)
+        catalog = await Catalog.load(database)
+        start = time.perf_counter()
+        reports = await ingest_paths(catalog, [corpus.archive])
+        durations.append(time.perf_counter() - start)
+        stored = sum(report.outcome.new_papers for report in reports if report.outcome)
+        await database.close()
+        if stored != corpus.papers:
+            raise RuntimeError(f"ingest stored {stored} papers, expected {corpus.papers}")
+    sample = Sample(tuple(durations))
+    size = f"{corpus.papers:,}"
+    rate = Sample(tuple(corpus.papers / seconds for seconds in durations))
+    note = f"{corpus.days:,} day files, FTS index included" + (
+        "" if runs > 1 else "; one build (too long to repeat)"
+    )
+    return [
+        Figure("ingest archive: throughput", size, "papers/s", rate.median, note=note, runs=runs),
+        Figure("ingest archive: total", size, "s", sample.median, note=note, runs=runs),
+    ]
+
+
+async def ingest_new_days(catalog: Catalog, corpus: Corpus) -> Figure:
+    """One new 100-paper day file into the built database, `NEW_DAY_RUNS` different days."""
+    days = corpus.new_days[:NEW_DAY_RUNS]
+
+    async def ingest(path: Path) -> None:
+        (report,) = await ingest_paths(catalog, [path])
+        if not report.outcome or report.outcome.new_papers != 100:
+            raise RuntimeError(f"{path}: {report.summary()}")
+
+    sample = await time_each(days, ingest, warmup=0)
+    return _latency("ingest one new day (100 papers)", f"{corpus.papers:,}", sample, None)
+
+
+# -- 3, 4, 5: the read commands ----------------------------------------------------------
+
+
+async def search_figures(
+    catalog: Catalog, load: workload.Workload, papers: int, path: Path, baseline_runs: int
+) -> list[Figure]:
+    """`/search`: rank, then fetch the first page, as cogs/papers.py does."""
+
+    async def search(query: str) -> None:
+        ranked = await catalog.rank(query)
+        await catalog.papers(ranked[:5])
+
+    size, goal = f"{papers:,}", search_goal_ms(papers)
+    figures = []
+    kinds = (
+        ("/search common words", load.common_queries, True),
+        ("/search multi-word", load.multi_queries, True),
+        ("/search misspelt words", load.typo_queries, False),
+    )
+    for name, queries, with_baseline in kinds:
+        sample = await time_each(queries * REPEATS, search)
+        ratio = None
+        if with_baseline:
+            naive = baselines.naive_search(path, queries[:3], baseline_runs)
+            ratio = naive.median / sample.median
+        figures.append(_latency(name, size, sample, goal if with_baseline else None, ratio))
+    return figures
+
+
+async def autocomplete_figures(
+    catalog: Catalog, load: workload.Workload, papers: int
+) -> list[Figure]:
+    """`/paper` suggestions as the title is typed: `titles_like(fragment)`."""
+
+    async def suggest(fragment: str) -> None:
+        await catalog.titles_like(fragment)
+
+    size = f"{papers:,}"
+    prefixes = await time_each(load.prefix_fragments * REPEATS, suggest)
+    typos = await time_each(load.typo_fragments * REPEATS, suggest)
+    return [
+        _latency("/paper autocomplete, title prefixes", size, prefixes, 30),
+        _latency("/paper autocomplete, misspelt", size, typos, 30),
+    ]
+
+
+async def random_figure(catalog: Catalog, load: workload.Workload, papers: int) -> Figure:
+    """`/random topic` for a topic in about 15% of the papers."""
+    rng = random.Random(f"random-{papers}")
+
+    async def draw(_index: int) -> None:
+        if await catalog.random_paper(load.topic, rng) is None:
+            raise RuntimeError(f"no paper for topic {load.topic!r}")
+
+    sample = await time_each(range(100 * REPEATS), draw)
+    figure = _latency(f"/random topic ({load.topic_share:.0%} of papers)", f"{papers:,}", sample, 5)
+    return replace(figure, note=f"topic “{load.topic}”")
+
+
+# -- 6: alerts ---------------------------------------------------------------------------
+
+
+async def store_subscriptions(database: Database, pairs: list[tuple[int, Keyword]]) -> str:
+    """The first rows through `add_subscription`, the rest with one executemany."""
+    head, rest = pairs[:ADD_SUBSCRIPTION_SAMPLE], pairs[ADD_SUBSCRIPTION_SAMPLE:]
+    start = time.perf_counter()
+    for user_id, keyword in head:
+        result = await database.add_subscription(
+            GUILD_ID, user_id, keyword, matching.MAX_SUBSCRIPTIONS
+        )
+        if result != "added":
+            raise RuntimeError(f"subscription {keyword.key!r}: {result}")
+    per_row_ms = (time.perf_counter() - start) * 1000 / max(len(head), 1)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    async with database.transaction() as db:
+        await db.executemany(
+            "INSERT INTO subscriptions(guild_id, user_id, label, keyword_key, term_count, "
+            "exclude, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (GUILD_ID, user_id, kw.label, kw.key, len(kw.terms), " ".join(kw.exclude), now)
+                for user_id, kw in rest
+            ],
+        )
+    users = len({user_id for user_id, _ in pairs})
+    return (
+        f"{len(pairs):,} subscriptions of {users:,} members in one server: "
+        f"{len(head):,} stored through Database.add_subscription ({per_row_ms:.2f} ms each), "
+        f"{len(rest):,} inserted directly with executemany on the storage connection"
+    )
+
+
+class Laps:
+    """Records the milliseconds since the previous lap under each step's name."""
+
+    def __init__(self, steps: dict[str, float]) -> None:
+        self.steps = steps
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps[name] = (now - self.last) * 1000
+        self.last = now
+
+
+async def alert_steps(database: Database, papers: list[Paper]) -> dict[str, float]:
+    """Milliseconds per step of `bot.publisher.decide_alerts`, its steps repeated here.
+
+    Only for the note: the figure itself times the publisher's function. If the
+    publisher's steps change, the breakdown is left out rather than guessed.
+    """
+    steps: dict[str, float] = {}
+    laps = Laps(steps)
+    try:
+        index = await database.keyword_index(GUILD_ID)
+        laps.lap("keyword_index (cached)")
+        texts = [PaperText.of(paper) for paper in papers]
+        laps.lap("PaperText.of")
+        occurrences = index.occurrences(texts)
+        laps.lap(f"occurrences ({len(occurrences):,} keywords found)")
+        groups = list(index.groups(occurrences))
+        laps.lap(f"index.groups ({len(groups):,} groups)")
+        matching.decide_alerts(texts, occurrences, groups)
+        laps.lap("matching.decide_alerts")
+    except (AttributeError, TypeError) as error:
+        log.warning("alert step breakdown unavailable: %s", error)
+        return {}
+    return steps
+
+
+async def alert_figure(
+    catalog: Catalog, corpus: Corpus, count: int, seed: int
+) -> tuple[Figure, str]:
+    """Which of `count` subscriptions match the newest 100-paper day, vs the naive loop."""
+    pairs = workload.keywords(corpus.lexicon, count, seed)
+    stored = await store_subscriptions(catalog.db, pairs)
+    latest = (await catalog.known_days())[0].day
+    papers = await catalog.day(latest)
+    start = time.perf_counter()
+    decided = await publisher.decide_alerts(catalog.db, GUILD_ID, papers)
+    first_ms = (time.perf_counter() - start) * 1000
+
+    async def decide(_run: int) -> None:
+        await publisher.decide_alerts(catalog.db, GUILD_ID, papers)
+
+    runs = ALERT_RUNS if count <= 100_000 else ALERT_RUNS_LARGE
+    sample = await time_each(range(runs), decide, warmup=0)
+    sampled = pairs[:NAIVE_ALERT_SAMPLE]
+    naive = time_sync(lambda: baselines.naive_alerts(papers, sampled), 1)
+    naive_seconds = naive.median * len(pairs) / len(sampled)
+    mentions = sum(len(matching.papers_for(hits)) for hits in decided.values())
+    steps = await alert_steps(catalog.db, papers)
+    breakdown = ", ".join(f"{name} {ms:,.0f} ms" for name, ms in steps.items())
+    note = (
+        f"{len(decided):,} members alerted, {mentions:,} (member, paper) pairs; "
+        f"first call (builds the keyword trie) {first_ms:,.0f} ms; "
+        f"one warm run by step: {breakdown or 'n/a'}; naive loop timed on "
+        f"{len(sampled):,} subscriptions ({naive.median:.2f} s) and extrapolated linearly "
+        f"to {naive_seconds:.1f} s"
+    )
+    figure = _latency(
+        "alert decision for a 100-paper day",
+        f"{count:,} subscriptions",
+        sample,
+        alert_goal_ms(count),
+        naive_seconds / sample.median,
+    )
+    return replace(figure, note=note), stored
+
+
+# -- 7: memory ---------------------------------------------------------------------------
+
+
+def memory_figure(path: Path, papers: int, runs: int) -> tuple[Figure, int]:
+    """RSS of a fresh process after `Database.open` + `Catalog.load`."""
+    resident, peak, terms = rss.measure(path, runs)
+    note = f"peak (VmHWM) {peak.median:.0f} MB; vocabulary {terms:,} terms"
+    met = resident.median < 300
+    figure = Figure(
+        "RSS after Database.open + Catalog.load",
+        f"{papers:,}",
+        "MB",
+        resident.median,
+        None,
+        "< 300 MB",
+        met,
+        None,
+        note,
+        runs,
+    )
+    return figure, terms
+
+
+# -- one size ----------------------------------------------------------------------------
+
+
+async def measure_size(corpus: Corpus, generate_seconds: float, seed: int) -> SizeReport:
+    """All per-size figures, in the order of the issue."""
+    report = SizeReport(corpus, generate_seconds)
+    path = CACHE / "work" / f"archive-{corpus.papers}.db"
+    small = corpus.papers <= 10_000
+    report.add(*await ingest_archive(corpus, path, runs=3 if small else 1))
+    start = time.perf_counter()
+    database = await Database.open(path)
+    catalog = await Catalog.load(database)
+    loaded = time.perf_counter() - start
+    report.add(Figure("startup: Database.open + Catalog.load", f"{corpus.papers:,}", "s", loaded))
+    try:
+        report.add(await ingest_new_days(catalog, corpus))
+        load = await workload.build(catalog, corpus.lexicon, corpus.papers, seed)
+        searches = await search_figures(
+            catalog, load, corpus.papers, path, baseline_runs=3 if small else 1
+        )
+        report.add(*searches)
+        report.add(*await autocomplete_figures(catalog, load, corpus.papers))
+        report.add(await random_figure(catalog, load, corpus.papers))
+        figure, stored = await alert_figure(catalog, corpus, corpus.papers, seed)
+        report.add(figure)
+        report.notes.append(stored)
+    finally:
+        await database.close()
+    figure, report.terms = memory_figure(path, corpus.papers, runs=3)
+    report.add(figure)
+    report.database_mb = sum(f.stat().st_size for f in database_files(path) if f.exists()) / 2**20
+    return report
