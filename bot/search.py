@@ -266,7 +266,7 @@ class Catalog:
     ) -> Paper | None:
         """A paper drawn uniformly from all papers, or from those matching `topic`."""
         rng = rng or random.Random()
-        highest = await self.db.max_paper_id()
+        highest = self.paper_total or await self.db.max_paper_id()  # ids are dense
         if highest == 0:
             return None
         if topic is None or not topic.strip():
