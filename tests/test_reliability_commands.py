@@ -13,13 +13,12 @@ import random
 import time
 from collections import Counter, defaultdict
 
-import discord
 import pytest
 import simcord
 
 from bot import render
 from tests.reliability import budget, fast_settle, p95, record
-from tests.simbot import all_pings, pings, user_messages, write_papers
+from tests.simbot import add_server, all_pings, pings, user_messages, write_papers
 
 ATOMS = [
     # FTS5 syntax and quoting
@@ -138,11 +137,9 @@ PER_COMMAND = budget(200, 2000)
 @pytest.fixture
 def world(sim, monkeypatch):
     fast_settle(monkeypatch)
-    guild = sim.env.create_guild("Research")
-    sim.guild = guild
-    sim.channel = guild.create_text_channel("papers")
-    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    sim.admin = guild.add_member(sim.env.create_user("ada"), roles=[admins])
+    server = add_server(sim.env, "Research")
+    guild, sim.guild = server.guild, server.guild
+    sim.channel, sim.admin = server.channel, server.admin
     sim.members = [guild.add_member(sim.env.create_user(f"m{index}")) for index in range(8)]
     return sim
 

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-import discord
 import pytest
 import simcord
 
@@ -22,7 +21,7 @@ from bot import ingest
 from bot.client import BUSY
 from tests.conftest import ROOT
 from tests.reliability import fast_settle, record
-from tests.simbot import embed_titles, user_messages, write_day
+from tests.simbot import add_server, embed_titles, user_messages, write_day
 
 BIG_DAY_PAPERS = 6000
 
@@ -170,11 +169,9 @@ class ExternalLock:
 @pytest.fixture
 def world(sim, monkeypatch):
     fast_settle(monkeypatch)
-    guild = sim.env.create_guild("Research")
-    sim.guild = guild
-    sim.channel = guild.create_text_channel("papers")
-    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
-    sim.admin = guild.add_member(sim.env.create_user("ada"), roles=[admins])
+    server = add_server(sim.env, "Research")
+    guild, sim.guild = server.guild, server.guild
+    sim.channel, sim.admin = server.channel, server.admin
     sim.alice = guild.add_member(sim.env.create_user("alice"))
     return sim
 
