@@ -244,10 +244,8 @@ async def alert_steps(database: Database, papers: list[Paper]) -> dict[str, floa
         laps.lap("PaperText.of")
         occurrences = index.occurrences(texts)
         laps.lap(f"occurrences ({len(occurrences):,} keywords found)")
-        groups = list(index.groups(occurrences))
-        laps.lap(f"index.groups ({len(groups):,} groups)")
-        matching.decide_alerts(texts, occurrences, groups)
-        laps.lap("matching.decide_alerts")
+        day = matching.DayMatch(index, texts)
+        laps.lap(f"DayMatch: trie walk again, vetoes, member sets ({len(day.members):,})")
     except (AttributeError, TypeError) as error:
         log.warning("alert step breakdown unavailable: %s", error)
         return {}
@@ -274,11 +272,11 @@ async def alert_figure(
     sampled = pairs[:NAIVE_ALERT_SAMPLE]
     naive = time_sync(lambda: baselines.naive_alerts(papers, sampled), 1)
     naive_seconds = naive.median * len(pairs) / len(sampled)
-    mentions = sum(len(matching.papers_for(hits)) for hits in decided.values())
+    mentions = sum(len(matching.papers_for(decided.hits(member))) for member in decided.members)
     steps = await alert_steps(catalog.db, papers)
     breakdown = ", ".join(f"{name} {ms:,.0f} ms" for name, ms in steps.items())
     note = (
-        f"{len(decided):,} members alerted, {mentions:,} (member, paper) pairs; "
+        f"{len(decided.members):,} members alerted, {mentions:,} (member, paper) pairs; "
         f"first call (builds the keyword trie) {first_ms:,.0f} ms; "
         f"one warm run by step: {breakdown or 'n/a'}; naive loop timed on "
         f"{len(sampled):,} subscriptions ({naive.median:.2f} s) and extrapolated linearly "

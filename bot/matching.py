@@ -127,6 +127,7 @@ class KeywordIndex:
     def __init__(self, subscriptions: Iterable[tuple[str, str, int]] = ()) -> None:
         self._root: dict = {}
         self._members: dict[str, dict[str, set[int]]] = {}
+        self._keywords_of: dict[int, dict[str, str]] = {}
         for key, exclude, user_id in subscriptions:
             self.add(key, exclude, user_id)
 
@@ -138,11 +139,17 @@ class KeywordIndex:
                 node = node.setdefault(term, {})
             node[self._END] = key
         self._members.setdefault(key, {}).setdefault(exclude, set()).add(user_id)
+        self._keywords_of.setdefault(user_id, {})[key] = exclude
 
     def remove(self, key: str, user_id: int) -> None:
         """Forget a member's subscription to `key` (the trie keeps the key; harmless)."""
         for members in self._members.get(key, {}).values():
             members.discard(user_id)
+        self._keywords_of.get(user_id, {}).pop(key, None)
+
+    def keywords_of(self, user_id: int) -> dict[str, str]:
+        """A member's keyword keys, each with its exclude terms."""
+        return self._keywords_of.get(user_id, {})
 
     def groups(self, keys: Iterable[str]) -> Iterator[tuple[str, str, set[int]]]:
         """(key, exclude terms, members) for these keys, one per distinct exclude."""
@@ -175,29 +182,41 @@ class KeywordIndex:
 Hits = list[tuple[str, list[int]]]
 
 
-def decide_alerts(
-    papers: Sequence[PaperText],
-    occurrences: dict[str, list[int]],
-    groups: Iterable[tuple[str, str, Iterable[int]]],
-) -> dict[int, Hits]:
-    """member id -> hits, from (keyword key, exclude terms, members) groups of found keywords.
+class DayMatch:
+    """A day's papers matched against a server's subscriptions.
 
-    Each keyword-and-excludes group is matched once and shared by its members, and
-    the papers an exclude vetoes are looked up once per exclude, so the decision costs
-    one step per group plus one append per subscriber.
+    `members` (who is alerted) is a union of the member sets of the keyword groups
+    that matched, computed in C; each member's papers (`hits`) are worked out only
+    when that member's alert is sent. Excluded papers are looked up once per exclude.
     """
-    vetoed_by = _Vetoes(papers)
-    decided: defaultdict[int, Hits] = defaultdict(list)
-    for key, exclude, members in groups:
-        positions = occurrences.get(key, [])
-        if exclude and (vetoed := vetoed_by[exclude]):
+
+    def __init__(self, index: KeywordIndex, papers: Sequence[PaperText]) -> None:
+        self.index = index
+        self.papers = papers
+        self.occurrences = index.occurrences(papers)
+        self._vetoes = _Vetoes(papers)
+        self.members: set[int] = set().union(
+            *(
+                members
+                for key, exclude, members in index.groups(self.occurrences)
+                if self.positions(key, exclude)
+            )
+        )
+
+    def positions(self, key: str, exclude: str) -> list[int]:
+        """Indexes of the papers matching `key` and not vetoed by `exclude`."""
+        positions = self.occurrences.get(key, [])
+        if exclude and (vetoed := self._vetoes[exclude]):
             positions = [position for position in positions if position not in vetoed]
-        if not positions:
-            continue
-        hit = (key, positions)
-        for user_id in members:
-            decided[user_id].append(hit)
-    return dict(decided)
+        return positions
+
+    def hits(self, user_id: int) -> Hits:
+        """The member's matching keywords with the papers each matched."""
+        return [
+            (key, positions)
+            for key, exclude in self.index.keywords_of(user_id).items()
+            if (positions := self.positions(key, exclude))
+        ]
 
 
 class _Vetoes(dict[str, frozenset[int]]):

@@ -21,7 +21,7 @@ import discord
 
 from bot import matching, posting, render
 from bot.ingest import ingest_file
-from bot.matching import Hits, PaperText
+from bot.matching import DayMatch, Hits, PaperText
 from bot.models import Paper
 from bot.storage import Database, GuildChannel, Post
 
@@ -147,9 +147,9 @@ class Publisher:
         Recomputed from scratch on every attempt minus what was recorded as sent, so a
         restart or a Discord error mid-alerts neither repeats nor drops an alert.
         """
-        decided = await decide_alerts(self.db, post.guild_id, papers)
-        for user_id in sorted(decided):
-            await self._alert_member(post, target, papers, user_id, decided[user_id])
+        day = await decide_alerts(self.db, post.guild_id, papers)
+        for user_id in sorted(day.members):
+            await self._alert_member(post, target, papers, user_id, day.hits(user_id))
 
     async def _alert_member(
         self, post: Post, target: Postable, papers: list[Paper], user_id: int, hits: Hits
@@ -240,17 +240,16 @@ class Publisher:
         return fresh
 
 
-async def decide_alerts(db: Database, guild_id: int, papers: list[Paper]) -> dict[int, Hits]:
-    """Which members' keywords match which of the day's papers (before dedup).
+async def decide_alerts(db: Database, guild_id: int, papers: list[Paper]) -> DayMatch:
+    """Which members' keywords match the day's papers (before dedup against sent alerts).
 
-    Proportional to the day's text and the subscriptions that match: the server's
-    keywords are found by walking its cached keyword trie, whose groups name the members.
+    Proportional to the day's text and the keyword groups that match: the server's
+    keywords are found by walking its cached trie, and the members to alert are a
+    union of the matching groups' member sets.
     """
     index = await db.keyword_index(guild_id)
     with _gc_paused():  # synchronous, acyclic allocations: no reason to pause for the GC
-        texts = [PaperText.of(paper) for paper in papers]
-        occurrences = index.occurrences(texts)
-        return matching.decide_alerts(texts, occurrences, index.groups(occurrences))
+        return DayMatch(index, [PaperText.of(paper) for paper in papers])
 
 
 @contextlib.contextmanager

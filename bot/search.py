@@ -226,7 +226,11 @@ class Catalog:
         if not raw_words:
             return await self.db.latest_titles(limit)
         *whole, last = raw_words
-        prefix_query = " ".join([*map(quote, whole), quote(last) + "*"])
+        if len(last) < 2 and not whole:
+            return await self.db.latest_titles(limit)  # one letter says too little
+        # Prefixes of 2+ letters use the prefix index; one letter would scan every term.
+        partial = [quote(last) + "*"] if len(last) >= 2 else []
+        prefix_query = " ".join([*map(quote, whole), *partial])
         candidates = dict(await self.db.title_matches(prefix_query, 200))
         if len(candidates) < limit:
             plan = self.plan(fragment)

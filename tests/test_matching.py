@@ -105,13 +105,13 @@ def test_day_decision_equals_the_naive_loop(seeded_papers):
     index = matching.KeywordIndex(
         (s.keyword.key, " ".join(s.keyword.exclude), s.user_id) for s in subscriptions
     )
-    occurrences = index.occurrences(texts)
-    decided = matching.decide_alerts(texts, occurrences, index.groups(occurrences))
+    day = matching.DayMatch(index, texts)
     fast = {
         user: {
-            texts[i].paper.id: sorted(set(keys)) for i, keys in matching.papers_for(hits).items()
+            texts[i].paper.id: sorted(set(k))
+            for i, k in matching.papers_for(day.hits(user)).items()
         }
-        for user, hits in decided.items()
+        for user in day.members
     }
     naive: dict[int, dict[int, list[str]]] = {}
     for s in subscriptions:
@@ -144,6 +144,7 @@ def test_the_keyword_index_follows_subscribes_and_unsubscribes():
     index.remove("diffus", 1)
     index.remove("diffus", 2)
     assert [(e, sorted(m)) for _, e, m in index.groups(["diffus", "other"])] == [("", [3])]
+    assert index.keywords_of(1) == {} and index.keywords_of(3) == {"diffus": ""}
 
 
 @pytest.mark.parametrize(
