@@ -199,9 +199,16 @@ class DayMatch:
             *(
                 members
                 for key, exclude, members in index.groups(self.occurrences)
-                if self.positions(key, exclude)
+                if self._matches_any(key, exclude)
             )
         )
+
+    def _matches_any(self, key: str, exclude: str) -> bool:
+        """Whether any paper matches `key` without an `exclude` term (no list built)."""
+        if not exclude:
+            return True  # `groups` only yields keys that occur
+        vetoed = self._vetoes[exclude]
+        return not vetoed or any(p not in vetoed for p in self.occurrences.get(key, ()))
 
     def positions(self, key: str, exclude: str) -> list[int]:
         """Indexes of the papers matching `key` and not vetoed by `exclude`."""
