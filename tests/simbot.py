@@ -147,3 +147,10 @@ def add_server(env: simcord.Env, name: str, channel: str = "papers", admin: str 
     admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
     member = guild.add_member(env.create_user(admin), roles=[admins])
     return Server(guild, guild.create_text_channel(channel), member)
+
+
+def setup_server(sim: Sim, name: str = "Research"):
+    """Give `sim` a server with a `channel` and an `admin`; returns the server's guild."""
+    server = add_server(sim.env, name)
+    sim.guild, sim.channel, sim.admin = server.guild, server.channel, server.admin
+    return server.guild

@@ -7,16 +7,22 @@ import math
 import discord
 import pytest
 
-from tests.simbot import add_server, all_pings, embed_titles, fail_nth, user_messages, write_day
+from tests.simbot import (
+    add_server,
+    all_pings,
+    embed_titles,
+    fail_nth,
+    setup_server,
+    user_messages,
+    write_day,
+)
 
 NEW_DAY = "Mar 15, 2026"
 
 
 @pytest.fixture
 def world(sim):
-    server = add_server(sim.env, "Research")
-    guild, sim.guild = server.guild, server.guild
-    sim.channel, sim.admin = server.channel, server.admin
+    guild = setup_server(sim)
     sim.member = guild.add_member(sim.env.create_user("bob"))
     yield sim
     assert all_pings(sim.env) == [], "a post pinged someone"

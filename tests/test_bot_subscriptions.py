@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from tests.simbot import add_server, fail_nth, pings, user_messages, write_papers
+from tests.simbot import fail_nth, pings, setup_server, user_messages, write_papers
 
 FILLER = " We evaluate on standard benchmarks and release our code for the community." * 4
 
@@ -29,9 +29,7 @@ DAY_TWO = [
 
 @pytest.fixture
 def world(sim):
-    server = add_server(sim.env, "Research")
-    guild, sim.guild = server.guild, server.guild
-    sim.channel, sim.admin = server.channel, server.admin
+    guild = setup_server(sim)
     sim.alice = guild.add_member(sim.env.create_user("alice"))
     sim.bob = guild.add_member(sim.env.create_user("bob"))
     sim.carol = guild.add_member(sim.env.create_user("carol"))

@@ -18,7 +18,7 @@ import simcord
 
 from bot import render
 from tests.reliability import budget, fast_settle, p95, record
-from tests.simbot import add_server, all_pings, pings, user_messages, write_papers
+from tests.simbot import all_pings, pings, setup_server, user_messages, write_papers
 
 ATOMS = [
     # FTS5 syntax and quoting
@@ -137,9 +137,7 @@ PER_COMMAND = budget(200, 2000)
 @pytest.fixture
 def world(sim, monkeypatch):
     fast_settle(monkeypatch)
-    server = add_server(sim.env, "Research")
-    guild, sim.guild = server.guild, server.guild
-    sim.channel, sim.admin = server.channel, server.admin
+    guild = setup_server(sim)
     sim.members = [guild.add_member(sim.env.create_user(f"m{index}")) for index in range(8)]
     return sim
 

@@ -21,7 +21,7 @@ from bot import ingest
 from bot.client import BUSY
 from tests.conftest import ROOT
 from tests.reliability import fast_settle, record
-from tests.simbot import add_server, embed_titles, user_messages, write_day
+from tests.simbot import embed_titles, setup_server, user_messages, write_day
 
 BIG_DAY_PAPERS = 6000
 
@@ -169,9 +169,7 @@ class ExternalLock:
 @pytest.fixture
 def world(sim, monkeypatch):
     fast_settle(monkeypatch)
-    server = add_server(sim.env, "Research")
-    guild, sim.guild = server.guild, server.guild
-    sim.channel, sim.admin = server.channel, server.admin
+    guild = setup_server(sim)
     sim.alice = guild.add_member(sim.env.create_user("alice"))
     return sim
 
