@@ -4,4 +4,6 @@ import sys
 
 from bot.cli import main
 
-sys.exit(main(["run", *sys.argv[1:]]))
+# Guarded: a bulk ingest's worker processes (spawned) import this module again.
+if __name__ == "__main__":
+    sys.exit(main(["run", *sys.argv[1:]]))

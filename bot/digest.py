@@ -117,6 +117,8 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 def extract_links(text: str) -> tuple[Link, ...]:
     """Every URL in `text`, trimmed of trailing punctuation and stray brackets, in order."""
     links: dict[str, Link] = {}
+    if "://" not in text:  # most abstracts: skip the (case-insensitive, so slow) scan
+        return ()
     for raw in _URL.findall(text):
         url = trim_url(raw)
         if len(url) > len("https://") and url not in links:

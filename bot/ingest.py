@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import multiprocessing
+import os
 import time
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -16,12 +19,15 @@ from bot import text
 from bot.digest import ParsedDigest, Problem, parse_file
 from bot.models import IngestOutcome
 from bot.search import Catalog
-from bot.storage import NewPaper
+from bot.storage import NewDigest, NewPaper
 
 log = logging.getLogger(__name__)
 
 # A file modified this recently may still be being written (see FolderWatcher).
 SETTLE_SECONDS = 1.0
+# From this many files on, ingest_paths takes the bulk path (worker processes).
+BULK_MIN_FILES = 50
+BULK_BATCH_FILES = 20  # files a worker task prepares, and the main process stores at once
 
 
 @dataclass
@@ -80,52 +86,124 @@ def prepare(digest: ParsedDigest) -> list[NewPaper]:
                 Problem(digest.source, paper.line, "title repeated in this file; kept the first")
             )
             continue
-        title_terms, abstract_terms = text.terms(paper.title), text.terms(paper.abstract)
         papers[key] = NewPaper(
             title_key=key,
             title=paper.title,
             abstract=paper.abstract,
             links=paper.links,
-            index_title=" ".join(title_terms),
-            index_abstract=" ".join(abstract_terms),
-            vocabulary=frozenset(title_terms).union(abstract_terms),
+            index_title=text.index_text(paper.title),
+            index_abstract=text.index_text(paper.abstract),
         )
     return list(papers.values())
 
 
-def _parse_and_prepare(path: Path, today: dt.date | None) -> tuple[ParsedDigest, list[NewPaper]]:
-    digest = parse_file(path, today)
-    return digest, prepare(digest)
+@dataclass
+class PreparedFile:
+    """A digest file parsed and prepared (in a worker process, for a bulk load)."""
+
+    report: FileReport
+    digest: NewDigest | None  # None when there is nothing to store
+
+
+def prepare_file(path: Path, today: dt.date | None = None) -> PreparedFile:
+    """Parse and prepare one file; never raises for bad content."""
+    parsed = parse_file(path, today)
+    papers = prepare(parsed)
+    report = FileReport(str(path), parsed.day, problems=parsed.problems)
+    if parsed.day is None or not papers:
+        if parsed.day is not None and not any(p.message.startswith("no") for p in parsed.problems):
+            report.problems.append(Problem(str(path), None, "no papers found"))
+        return PreparedFile(report, None)
+    return PreparedFile(report, NewDigest(str(path), parsed.day, parsed.content_hash, papers))
+
+
+def prepare_files(paths: Sequence[Path], today: dt.date | None) -> list[PreparedFile]:
+    """`prepare_file` for each path: one task of a bulk load's worker processes."""
+    return [prepare_file(path, today) for path in paths]
 
 
 async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None) -> FileReport:
     """Ingest one digest file in one transaction; never raises for bad content."""
-    digest, papers = await asyncio.to_thread(_parse_and_prepare, path, today)
-    report = FileReport(str(path), digest.day, problems=digest.problems)
-    if digest.day is None or not papers:
-        if digest.day is not None and not any(p.message.startswith("no") for p in report.problems):
-            report.problems.append(Problem(str(path), None, "no papers found"))
-        return report
-    if await catalog.db.digest_known(digest.content_hash):
-        report.outcome = IngestOutcome(digest.day, already_ingested=True)
-        return report
-    report.outcome = await catalog.db.add_digest(str(path), digest.day, digest.content_hash, papers)
-    fresh = set(report.outcome.new_title_keys)
+    prepared = await asyncio.to_thread(prepare_file, path, today)
+    if prepared.digest is None:
+        return prepared.report
+    if await catalog.db.digest_known(prepared.digest.content_hash):
+        prepared.report.outcome = IngestOutcome(prepared.digest.day, already_ingested=True)
+        return prepared.report
+    outcome = (await catalog.db.add_digests([prepared.digest]))[0]
+    _finish(prepared.report, outcome)
+    fresh = set(outcome.new_title_keys)
     # Document counts of the new papers' terms, counted in C: this runs on the event loop.
     catalog.note_ingested(
-        Counter(chain.from_iterable(p.vocabulary for p in papers if p.title_key in fresh)),
+        Counter(
+            chain.from_iterable(
+                p.vocabulary() for p in prepared.digest.papers if p.title_key in fresh
+            )
+        ),
         len(fresh),
     )
+    return prepared.report
+
+
+def _finish(report: FileReport, outcome: IngestOutcome) -> None:
+    report.outcome = outcome
     for problem in report.problems:
         log.warning("digest problem: %s", problem)
-    return report
 
 
 async def ingest_paths(
-    catalog: Catalog, paths: Iterable[Path], today: dt.date | None = None
+    catalog: Catalog,
+    paths: Iterable[Path],
+    today: dt.date | None = None,
+    workers: int | None = None,
 ) -> list[FileReport]:
-    """Ingest every digest file named or found in the folders named, in name order."""
-    return [await ingest_file(catalog, path, today) for path in digest_files(paths)]
+    """Ingest every digest file named or found in the folders named, in name order.
+
+    Many files take the bulk path: parsed in `workers` processes (default: one per
+    core) while this process stores them, many files a transaction, with the
+    full-text index merged once at the end.
+    """
+    files = digest_files(paths)
+    if len(files) < BULK_MIN_FILES:
+        return [await ingest_file(catalog, path, today) for path in files]
+    return await _ingest_bulk(catalog, files, today, workers or os.cpu_count() or 1)
+
+
+async def _ingest_bulk(
+    catalog: Catalog, files: list[Path], today: dt.date | None, workers: int
+) -> list[FileReport]:
+    loop = asyncio.get_running_loop()
+    batches = [files[i : i + BULK_BATCH_FILES] for i in range(0, len(files), BULK_BATCH_FILES)]
+    reports: list[FileReport] = []
+    started = time.perf_counter()
+    # spawn, not fork: this process runs threads (aiosqlite's), which fork does not copy.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        async with catalog.db.bulk_load():
+            in_flight: deque[asyncio.Future[list[PreparedFile]]] = deque()
+            for batch in batches:
+                in_flight.append(loop.run_in_executor(pool, prepare_files, batch, today))
+                if len(in_flight) > 2 * workers:  # bounds memory; keeps every worker busy
+                    reports += await _store(catalog, await in_flight.popleft())
+            while in_flight:
+                reports += await _store(catalog, await in_flight.popleft())
+    await catalog.reload()
+    stored = sum(report.outcome.new_papers for report in reports if report.outcome)
+    log.info(
+        "bulk load: %d files, %d new papers in %.1f s",
+        len(files),
+        stored,
+        time.perf_counter() - started,
+    )
+    return reports
+
+
+async def _store(catalog: Catalog, prepared: list[PreparedFile]) -> list[FileReport]:
+    storable = [item for item in prepared if item.digest is not None]
+    outcomes = await catalog.db.add_digests([item.digest for item in storable if item.digest])
+    for item, outcome in zip(storable, outcomes, strict=True):
+        _finish(item.report, outcome)
+    return [item.report for item in prepared]
 
 
 class FolderWatcher:

@@ -139,9 +139,15 @@ class Catalog:
 
     @classmethod
     async def load(cls, database: Database) -> Catalog:
-        catalog = cls(database, Vocabulary(await database.vocabulary()))
-        catalog.paper_total = await database.max_paper_id()
+        catalog = cls(database)
+        await catalog.reload()
         return catalog
+
+    async def reload(self) -> None:
+        """Read the vocabulary and paper count afresh (after a bulk load)."""
+        self.vocabulary = Vocabulary(await self.db.vocabulary())
+        self.paper_total = await self.db.max_paper_id()
+        self._days = None
 
     def plan(self, query: str) -> QueryPlan:
         corrections: dict[str, str] = {}

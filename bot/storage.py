@@ -26,6 +26,13 @@ from bot.models import DaySummary, IngestOutcome, Paper
 
 log = logging.getLogger(__name__)
 
+_FTS_TABLES = ("paper_fts", "title_fts")
+# FTS5's merge settings: its defaults, and those of a bulk load. A bulk load buffers
+# more terms before writing a segment and merges only when 64 segments pile up (FTS5
+# refuses writes past 2,000), so most of the index is written once, merged once.
+_FTS_NORMAL = {"automerge": 4, "crisismerge": 16, "hashsize": 1024 * 1024}
+_FTS_BULK = {"automerge": 0, "crisismerge": 64, "hashsize": 8 * 1024 * 1024}
+
 # Numbered migrations: index + 1 is the schema version stored in PRAGMA user_version.
 MIGRATIONS: tuple[str, ...] = (
     # 1: papers, their appearances on days, the digest files they came from.
@@ -147,7 +154,20 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
-    vocabulary: frozenset[str] = frozenset()
+
+    def vocabulary(self) -> set[str]:
+        """The distinct index terms of title and abstract."""
+        return {*self.index_title.split(), *self.index_abstract.split()}
+
+
+@dataclass(frozen=True)
+class NewDigest:
+    """One parsed digest file ready to store."""
+
+    source: str
+    day: dt.date
+    content_hash: str
+    papers: Sequence[NewPaper]
 
 
 @dataclass(frozen=True)
@@ -229,6 +249,7 @@ class Database:
                     await cursor.fetchall()
             database = cls(connection, path)
             await database._migrate()
+            await database._finish_interrupted_bulk_load()
         except BaseException:
             await connection.close()
             raise
@@ -264,7 +285,9 @@ class Database:
             try:
                 yield self._db
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (SQLITE_FULL, ...).
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
                 raise
             await self._db.execute("COMMIT")
 
@@ -302,33 +325,41 @@ class Database:
         self, source: str, day: dt.date, content_hash: str, papers: Sequence[NewPaper]
     ) -> IngestOutcome:
         """Store one digest file in one transaction; papers already known are linked, not copied."""
+        return (await self.add_digests([NewDigest(source, day, content_hash, papers)]))[0]
+
+    async def add_digests(self, digests: Sequence[NewDigest]) -> list[IngestOutcome]:
+        """Store digest files, in order, in one transaction (see `add_digest`)."""
+        async with self.transaction():
+            return [await self._store_digest(digest) for digest in digests]
+
+    async def _store_digest(self, digest: NewDigest) -> IngestOutcome:
+        day, papers, db = digest.day, digest.papers, self._db
         day_text = day.isoformat()
-        async with self.transaction() as db:
-            if await self._scalar("SELECT 1 FROM digests WHERE content_hash = ?", (content_hash,)):
-                return IngestOutcome(day, already_ingested=True)
-            ids = await self._ids_by_key(paper.title_key for paper in papers)
-            fresh = [paper for paper in papers if paper.title_key not in ids]
-            await db.executemany(
-                "INSERT INTO papers(title_key, title, abstract, links, first_day) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(p.title_key, p.title, p.abstract, _links_json(p.links), day_text) for p in fresh],
-            )
-            new_ids = await self._ids_by_key(paper.title_key for paper in fresh)
-            ids.update(new_ids)
-            await db.executemany(
-                "INSERT INTO paper_fts(rowid, title, abstract) VALUES (?, ?, ?)",
-                [(new_ids[p.title_key], p.index_title, p.index_abstract) for p in fresh],
-            )
-            await db.executemany(
-                "INSERT INTO title_fts(rowid, title) VALUES (?, ?)",
-                [(new_ids[p.title_key], p.title) for p in fresh],
-            )
-            added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])
-            await db.execute(
-                "INSERT INTO digests(source, day, content_hash, paper_count, ingested_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (source, day_text, content_hash, len(papers), _now()),
-            )
+        if await self.digest_known(digest.content_hash):
+            return IngestOutcome(day, already_ingested=True)
+        ids = await self._ids_by_key(paper.title_key for paper in papers)
+        fresh = [paper for paper in papers if paper.title_key not in ids]
+        await db.executemany(
+            "INSERT INTO papers(title_key, title, abstract, links, first_day) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(p.title_key, p.title, p.abstract, _links_json(p.links), day_text) for p in fresh],
+        )
+        new_ids = await self._ids_by_key(paper.title_key for paper in fresh)
+        ids.update(new_ids)
+        await db.executemany(
+            "INSERT INTO paper_fts(rowid, title, abstract) VALUES (?, ?, ?)",
+            [(new_ids[p.title_key], p.index_title, p.index_abstract) for p in fresh],
+        )
+        await db.executemany(
+            "INSERT INTO title_fts(rowid, title) VALUES (?, ?)",
+            [(new_ids[p.title_key], p.title) for p in fresh],
+        )
+        added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])
+        await db.execute(
+            "INSERT INTO digests(source, day, content_hash, paper_count, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (digest.source, day_text, digest.content_hash, len(papers), _now()),
+        )
         return IngestOutcome(
             day,
             new_papers=len(fresh),
@@ -336,6 +367,39 @@ class Database:
             added_to_day=added,
             new_title_keys=tuple(p.title_key for p in fresh),
         )
+
+    @asynccontextmanager
+    async def bulk_load(self) -> AsyncIterator[None]:
+        """Defer full-text index merging while many digests load, then merge once.
+
+        FTS5 merges its index segments as it goes; over a whole archive that merging
+        costs more than the indexing itself, and one final merge does the same work once.
+        """
+        await self._set_fts_merging(_FTS_BULK)
+        try:
+            yield
+        finally:
+            await self._end_bulk_load()
+
+    async def _end_bulk_load(self) -> None:
+        await self._set_fts_merging(_FTS_NORMAL)
+        async with self.transaction() as db:
+            for table in _FTS_TABLES:
+                await db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+
+    async def _finish_interrupted_bulk_load(self) -> None:
+        automerge = await self._scalar("SELECT v FROM paper_fts_config WHERE k = 'automerge'")
+        if automerge is not None and int(automerge) == 0:
+            log.warning("a bulk load was interrupted; merging the full-text index now")
+            await self._end_bulk_load()
+
+    async def _set_fts_merging(self, settings: dict[str, int]) -> None:
+        async with self.transaction() as db:
+            for table in _FTS_TABLES:
+                for name, value in settings.items():
+                    await db.execute(
+                        f"INSERT INTO {table}({table}, rank) VALUES (?, ?)", (name, value)
+                    )
 
     async def _ids_by_key(self, keys: Iterable[str]) -> dict[str, int]:
         found: dict[str, int] = {}

@@ -13,6 +13,10 @@ from collections.abc import Iterable, Iterator
 
 # Runs of letters or digits (any script); everything else separates words.
 _WORD = re.compile(r"[^\W_]+")
+# The same split for ASCII text, done by byte translation: ingest splits millions of
+# words, and this is about twice as fast as the regular expression.
+_ASCII_SEPARATORS = bytes(byte for byte in range(256) if not chr(byte).isalnum() or byte > 127)
+_ASCII_TO_SPACES = bytes.maketrans(_ASCII_SEPARATORS, b" " * len(_ASCII_SEPARATORS))
 
 STOPWORDS = frozenset(
     {
@@ -56,6 +60,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The lowercase words of `text`, split on anything that is not a letter or digit."""
+    if text.isascii():  # NFKC and casefold leave ASCII as lower() does
+        return text.lower().encode("ascii").translate(_ASCII_TO_SPACES).decode("ascii").split()
     return _WORD.findall(fold(text))
 
 
@@ -114,7 +120,7 @@ def terms(text: str) -> list[str]:
     """The stemmed terms of `text`, in order: the unit of search and matching."""
     if len(_stems) > 500_000:  # bound memory on adversarial vocabularies
         _stems.clear()
-    return list(map(_stems.__getitem__, _WORD.findall(fold(text))))
+    return list(map(_stems.__getitem__, words(text)))
 
 
 def index_text(text: str) -> str:

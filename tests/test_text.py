@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import text
 
@@ -104,3 +109,10 @@ def test_content_terms_drop_stopwords_and_repeats() -> None:
 
 def test_content_terms_keep_stopwords_when_nothing_else() -> None:
     assert text.content_terms(["the", "of", "the"]) == ["the", "of"]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_ascii_fast_split_agrees_with_the_unicode_rule(sample: str) -> None:
+    # words() splits ASCII by byte translation; it must match the general rule exactly.
+    general = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", sample).casefold())
+    assert text.words(sample) == general

@@ -1,0 +1,107 @@
+"""The bulk ingest path (worker processes, many files a transaction) against the one-by-one path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.digest import parse_file
+from bot.ingest import BULK_MIN_FILES, digest_files, ingest_file, ingest_paths
+from bot.search import Catalog
+from bot.storage import Database
+from tests.conftest import SEED_MAR13, SEED_MAR14, TODAY
+
+ARCHIVE_FILES = BULK_MIN_FILES + 10
+
+
+def write_archive(folder: Path) -> Path:
+    """Enough day files for the bulk path, made of the seeds' real papers.
+
+    Neighbouring days share a paper (linked, not copied), one day is a copy of
+    another under a new name, and one has a stray abstract at a known line.
+    """
+    folder.mkdir()
+    papers = [
+        (paper.title, paper.abstract)
+        for seed in (SEED_MAR13, SEED_MAR14)
+        for paper in parse_file(seed, TODAY).papers
+    ]
+    first = dt.date(2025, 1, 1)
+    for index in range(ARCHIVE_FILES):
+        day = first + dt.timedelta(days=index)
+        chosen = [papers[(index * 3 + offset) % len(papers)] for offset in range(4)]
+        lines = ["Daily Papers", "", day.strftime("%b %d, %Y"), ""]
+        for title, abstract in chosen:
+            lines += [title, "", abstract, ""]
+        if index == 7:
+            lines += [papers[0][1] + " Again.", ""]  # an abstract with no title
+        (folder / f"{day.isoformat()}.txt").write_text("\n".join(lines), encoding="utf-8")
+    copy = folder / f"{(first + dt.timedelta(days=ARCHIVE_FILES)).isoformat()}.txt"
+    copy.write_bytes((folder / f"{first.isoformat()}.txt").read_bytes())
+    return folder
+
+
+def table(path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+STORED = {
+    "papers": "SELECT id, title_key, title, abstract, links, first_day FROM papers ORDER BY id",
+    "appearances": "SELECT day, position, paper_id FROM appearances ORDER BY day, position",
+    "digests": "SELECT source, day, content_hash, paper_count FROM digests ORDER BY id",
+    "terms": "SELECT term, doc, cnt FROM paper_vocab ORDER BY term",
+}
+
+
+async def test_bulk_path_stores_exactly_what_one_by_one_stores(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive")
+    async with await Database.open(tmp_path / "one.db") as one_db:
+        one = await Catalog.load(one_db)
+        one_reports = [await ingest_file(one, path, TODAY) for path in digest_files([archive])]
+    async with await Database.open(tmp_path / "bulk.db") as bulk_db:
+        bulk = await Catalog.load(bulk_db)
+        bulk_reports = await ingest_paths(bulk, [archive], TODAY, workers=2)
+        assert await bulk.search("sparse concept bottleneck") is not None
+        bulk_results = [p.title for p in (await bulk.search("concept bottleneck")).papers]
+        bulk_vocabulary = dict(bulk.vocabulary.counts)
+
+    assert len(bulk_reports) == ARCHIVE_FILES + 1
+    assert [r.summary() for r in bulk_reports] == [r.summary() for r in one_reports]
+    assert [r.problems for r in bulk_reports] == [r.problems for r in one_reports]
+    assert [str(p) for r in bulk_reports for p in r.problems] == [
+        f"{archive / '2025-01-08.txt'}:21: abstract with no title"
+    ]
+    assert bulk_reports[-1].outcome is not None and bulk_reports[-1].outcome.already_ingested
+    for name, sql in STORED.items():
+        assert table(tmp_path / "bulk.db", sql) == table(tmp_path / "one.db", sql), name
+    # The one-by-one catalog learnt its vocabulary paper by paper; the bulk one re-read it.
+    assert bulk_vocabulary == dict(one.vocabulary.counts)
+    assert bulk_results and bulk_results[0].startswith("Sparse Concept Bottleneck")
+
+
+def fts_setting(path: Path, name: str) -> list[tuple[object, ...]]:
+    return table(path, f"SELECT v FROM paper_fts_config WHERE k = '{name}'")
+
+
+async def test_bulk_load_restores_index_merging_even_when_it_fails(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.bulk_load():
+            assert fts_setting(database.path, "automerge") == [(0,)]
+            raise RuntimeError("disk trouble")
+    assert fts_setting(database.path, "automerge") == [(4,)]
+    assert fts_setting(database.path, "crisismerge") == [(16,)]
+    assert fts_setting(database.path, "hashsize") == [(1024 * 1024,)]
+
+
+async def test_an_interrupted_bulk_load_is_finished_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    async with await Database.open(path):
+        pass
+    with sqlite3.connect(path) as connection:  # as a crash mid-load leaves it
+        connection.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('automerge', 0)")
+    async with await Database.open(path):
+        assert fts_setting(path, "automerge") == [(4,)]
