@@ -200,7 +200,7 @@ async def store_subscriptions(database: Database, pairs: list[tuple[int, Keyword
     per_row_ms = (time.perf_counter() - start) * 1000 / max(len(head), 1)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     async with database.transaction() as db:
-        await db.executemany(
+        cursor = await db.executemany(
             "INSERT INTO subscriptions(guild_id, user_id, label, keyword_key, term_count, "
             "exclude, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -208,6 +208,7 @@ async def store_subscriptions(database: Database, pairs: list[tuple[int, Keyword
                 for user_id, kw in rest
             ],
         )
+        await cursor.close()
     users = len({user_id for user_id, _ in pairs})
     return (
         f"{len(pairs):,} subscriptions of {users:,} members in one server: "

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 
@@ -142,6 +142,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX subscriptions_by_keyword ON subscriptions(guild_id, keyword_key, exclude, user_id);
     """,
 )
+
+
+class Written(NamedTuple):
+    """What a write statement did."""
+
+    rowcount: int
+    lastrowid: int | None
 
 
 @dataclass(frozen=True)
@@ -273,23 +280,36 @@ class Database:
                 continue
             async with self.transaction():
                 for statement in _statements(script):
-                    await self._db.execute(statement)
-                await self._db.execute(f"PRAGMA user_version = {number}")
+                    await self._execute(statement)
+                await self._execute(f"PRAGMA user_version = {number}")
             log.info("database %s migrated to version %d", self.path, number)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction at a time; rolled back whole on any error."""
         async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            await self._execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
                 # SQLite has already rolled back after some errors (SQLITE_FULL, ...).
                 if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
+                    await self._execute("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
+            await self._execute("COMMIT")
+
+    # Every statement's cursor is closed by aiosqlite's worker thread: a cursor left to
+    # be freed later, on whichever thread drops it last, resets its (shared, cached)
+    # statement there, racing the worker thread that may be running it again.
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> Written:
+        cursor = await self._db.execute(sql, params)
+        written = Written(cursor.rowcount, cursor.lastrowid)
+        await cursor.close()
+        return written
+
+    async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        cursor = await self._db.executemany(sql, rows)
+        await cursor.close()
 
     async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         async with self._db.execute(sql, params) as cursor:
@@ -307,8 +327,8 @@ class Database:
         return await self._scalar("SELECT value FROM meta WHERE key = ?", (key,))
 
     async def set_meta(self, key: str, value: str) -> None:
-        async with self.transaction() as db:
-            await db.execute(
+        async with self.transaction():
+            await self._execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
@@ -333,29 +353,29 @@ class Database:
             return [await self._store_digest(digest) for digest in digests]
 
     async def _store_digest(self, digest: NewDigest) -> IngestOutcome:
-        day, papers, db = digest.day, digest.papers, self._db
+        day, papers = digest.day, digest.papers
         day_text = day.isoformat()
         if await self.digest_known(digest.content_hash):
             return IngestOutcome(day, already_ingested=True)
         ids = await self._ids_by_key(paper.title_key for paper in papers)
         fresh = [paper for paper in papers if paper.title_key not in ids]
-        await db.executemany(
+        await self._execute_many(
             "INSERT INTO papers(title_key, title, abstract, links, first_day) "
             "VALUES (?, ?, ?, ?, ?)",
             [(p.title_key, p.title, p.abstract, _links_json(p.links), day_text) for p in fresh],
         )
         new_ids = await self._ids_by_key(paper.title_key for paper in fresh)
         ids.update(new_ids)
-        await db.executemany(
+        await self._execute_many(
             "INSERT INTO paper_fts(rowid, title, abstract) VALUES (?, ?, ?)",
             [(new_ids[p.title_key], p.index_title, p.index_abstract) for p in fresh],
         )
-        await db.executemany(
+        await self._execute_many(
             "INSERT INTO title_fts(rowid, title) VALUES (?, ?)",
             [(new_ids[p.title_key], p.title) for p in fresh],
         )
         added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])
-        await db.execute(
+        await self._execute(
             "INSERT INTO digests(source, day, content_hash, paper_count, ingested_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (digest.source, day_text, digest.content_hash, len(papers), _now()),
@@ -383,9 +403,9 @@ class Database:
 
     async def _end_bulk_load(self) -> None:
         await self._set_fts_merging(_FTS_NORMAL)
-        async with self.transaction() as db:
+        async with self.transaction():
             for table in _FTS_TABLES:
-                await db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+                await self._execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     async def _finish_interrupted_bulk_load(self) -> None:
         automerge = await self._scalar("SELECT v FROM paper_fts_config WHERE k = 'automerge'")
@@ -394,10 +414,10 @@ class Database:
             await self._end_bulk_load()
 
     async def _set_fts_merging(self, settings: dict[str, int]) -> None:
-        async with self.transaction() as db:
+        async with self.transaction():
             for table in _FTS_TABLES:
                 for name, value in settings.items():
-                    await db.execute(
+                    await self._execute(
                         f"INSERT INTO {table}({table}, rank) VALUES (?, ?)", (name, value)
                     )
 
@@ -422,7 +442,7 @@ class Database:
             if paper_id not in present:
                 added.append((day, next_position, paper_id))
                 next_position += 1
-        await self._db.executemany(
+        await self._execute_many(
             "INSERT INTO appearances(day, position, paper_id) VALUES (?, ?, ?)", added
         )
         return len(added)
@@ -570,8 +590,8 @@ class Database:
 
     async def reopen_posts(self, day: dt.date) -> None:
         """A day grew: finished posts of it continue with the papers not yet sent."""
-        async with self.transaction() as db:
-            await db.execute(
+        async with self.transaction():
+            await self._execute(
                 "UPDATE posts SET status = 'pending', finished_at = NULL "
                 "WHERE day = ? AND status = 'posted'",
                 (day.isoformat(),),
@@ -589,8 +609,8 @@ class Database:
         """
         previous = await self.guild_channel(guild_id)
         since = since_day.isoformat() if since_day else None
-        async with self.transaction() as db:
-            await db.execute(
+        async with self.transaction():
+            await self._execute(
                 "INSERT INTO guild_channels(guild_id, channel_id, since_day, configured_by, "
                 "configured_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
@@ -599,7 +619,7 @@ class Database:
                 (guild_id, channel_id, since, user_id, _now()),
             )
             if previous and previous.channel_id != channel_id:
-                await db.execute(
+                await self._execute(
                     "UPDATE posts SET channel_id = ?, header_message_id = NULL, thread_id = NULL, "
                     "target_id = NULL WHERE guild_id = ? AND status = 'pending'",
                     (channel_id, guild_id),
@@ -624,16 +644,16 @@ class Database:
     async def record_guild_failure(
         self, guild_id: int, error: str, retry_after: dt.datetime
     ) -> None:
-        async with self.transaction() as db:
-            await db.execute(
+        async with self.transaction():
+            await self._execute(
                 "UPDATE guild_channels SET failures = failures + 1, last_error = ?, "
                 "retry_after = ? WHERE guild_id = ?",
                 (error, retry_after.isoformat(), guild_id),
             )
 
     async def clear_guild_failure(self, guild_id: int) -> None:
-        async with self.transaction() as db:
-            await db.execute(
+        async with self.transaction():
+            await self._execute(
                 "UPDATE guild_channels SET failures = 0, last_error = NULL, retry_after = NULL "
                 "WHERE guild_id = ? AND failures > 0",
                 (guild_id,),
@@ -643,8 +663,8 @@ class Database:
         self, guild_id: int, channel_id: int, days: Iterable[dt.date]
     ) -> None:
         """Create the automatic post of each day, once ever per server and day."""
-        async with self.transaction() as db:
-            await db.executemany(
+        async with self.transaction():
+            await self._execute_many(
                 "INSERT INTO posts(guild_id, day, channel_id, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 [(guild_id, day.isoformat(), channel_id, _now()) for day in days],
@@ -660,8 +680,8 @@ class Database:
         self, guild_id: int, channel_id: int, day: dt.date, user_id: int
     ) -> Post:
         """An admin's explicit request to post a day (again)."""
-        async with self.transaction() as db:
-            cursor = await db.execute(
+        async with self.transaction():
+            cursor = await self._execute(
                 "INSERT INTO posts(guild_id, day, channel_id, requested_by, created_at) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (guild_id, day.isoformat(), channel_id, user_id, _now()),
@@ -706,13 +726,13 @@ class Database:
         self, post_id: int, first_paper: int, paper_count: int, message_id: int
     ) -> None:
         """One message of a post was sent: remember it before sending the next."""
-        async with self.transaction() as db:
-            await db.execute(
+        async with self.transaction():
+            await self._execute(
                 "INSERT INTO post_messages(post_id, first_paper, paper_count, message_id) "
                 "VALUES (?, ?, ?, ?)",
                 (post_id, first_paper, paper_count, message_id),
             )
-            await db.execute(
+            await self._execute(
                 "UPDATE posts SET papers_sent = ?, messages_sent = messages_sent + 1, "
                 "error = NULL WHERE id = ?",
                 (first_paper + paper_count, post_id),
@@ -722,8 +742,8 @@ class Database:
         await self._update_post(post_id, "status = 'posted', error = NULL, finished_at = ?", _now())
 
     async def _update_post(self, post_id: int, assignments: str, *values: Any) -> None:
-        async with self.transaction() as db:
-            await db.execute(f"UPDATE posts SET {assignments} WHERE id = ?", (*values, post_id))
+        async with self.transaction():
+            await self._execute(f"UPDATE posts SET {assignments} WHERE id = ?", (*values, post_id))
 
     # -- subscriptions and alerts -----------------------------------------------
 
@@ -731,7 +751,7 @@ class Database:
         self, guild_id: int, user_id: int, keyword: Keyword, limit: int
     ) -> str:
         """Store a subscription: returns "added", "duplicate" or "limit"."""
-        async with self.transaction() as db:
+        async with self.transaction():
             if await self._scalar(
                 "SELECT 1 FROM subscriptions WHERE guild_id = ? AND user_id = ? "
                 "AND keyword_key = ?",
@@ -744,7 +764,7 @@ class Database:
             )
             if count >= limit:
                 return "limit"
-            await db.execute(
+            await self._execute(
                 "INSERT INTO subscriptions(guild_id, user_id, label, keyword_key, term_count, "
                 "exclude, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -762,8 +782,8 @@ class Database:
         return "added"
 
     async def remove_subscription(self, guild_id: int, user_id: int, keyword_key: str) -> bool:
-        async with self.transaction() as db:
-            cursor = await db.execute(
+        async with self.transaction():
+            cursor = await self._execute(
                 "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND keyword_key = ?",
                 (guild_id, user_id, keyword_key),
             )
@@ -816,8 +836,8 @@ class Database:
         self, guild_id: int, user_id: int, paper_ids: Iterable[int], post_id: int, message_id: int
     ) -> None:
         """An alert message was sent: these papers are never alerted to this member again."""
-        async with self.transaction() as db:
-            await db.executemany(
+        async with self.transaction():
+            await self._execute_many(
                 "INSERT INTO alerts_sent(guild_id, user_id, paper_id, post_id, message_id) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(guild_id, user_id, paper_id, post_id, message_id) for paper_id in paper_ids],
