@@ -241,10 +241,9 @@ class Catalog:
         if len(candidates) < limit:
             plan = self.plan(fragment)
             if plan.terms:
-                loose = await self.db.ranked_matches(
-                    "{title} : (" + plan.any_term + ")", 200, TITLE_WEIGHT
-                )
-                extra = [paper_id for paper_id, _ in loose if paper_id not in candidates]
+                # Unscored: BM25 would read every title holding a common word.
+                loose = await self.db.newest_matches("{title} : (" + plan.any_term + ")", 200)
+                extra = [paper_id for paper_id in loose if paper_id not in candidates]
                 candidates.update(await self.db.titles_by_ids(extra))
         best = process.extract(
             fragment,

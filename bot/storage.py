@@ -549,6 +549,14 @@ class Database:
         )
         return [(row[0], row[1]) for row in rows]
 
+    async def newest_matches(self, match: str, limit: int) -> list[int]:
+        """Ids of up to `limit` of the newest papers matching, unscored (nothing is ranked)."""
+        rows = await self._rows(
+            "SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (match, limit),
+        )
+        return [row[0] for row in rows]
+
     async def title_matches(self, match: str, limit: int) -> list[tuple[int, str]]:
         """Up to `limit` (id, title) whose raw title words match, newest first."""
         rows = await self._rows(
