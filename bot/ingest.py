@@ -8,11 +8,10 @@ import logging
 import multiprocessing
 import os
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 
 from bot import text
@@ -133,15 +132,7 @@ async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None
     outcome = (await catalog.db.add_digests([prepared.digest]))[0]
     _finish(prepared.report, outcome)
     fresh = set(outcome.new_title_keys)
-    # Document counts of the new papers' terms, counted in C: this runs on the event loop.
-    catalog.note_ingested(
-        Counter(
-            chain.from_iterable(
-                p.vocabulary() for p in prepared.digest.papers if p.title_key in fresh
-            )
-        ),
-        len(fresh),
-    )
+    catalog.note_ingested([p.vocabulary() for p in prepared.digest.papers if p.title_key in fresh])
     return prepared.report
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
@@ -74,7 +76,7 @@ class Vocabulary:
     """The index's terms with their document counts, for typo correction."""
 
     def __init__(self, counts: dict[str, int] | None = None) -> None:
-        self.counts: dict[str, int] = {}
+        self.counts: Counter[str] = Counter()
         # Candidates for correction, by (length, first two letters) and (length, last two):
         # one edit in a word of four or more letters leaves one of its ends intact.
         self._by_ends: dict[tuple[int, str], list[str]] = {}
@@ -88,12 +90,22 @@ class Vocabulary:
 
     def add_counts(self, counts: Mapping[str, int]) -> None:
         """Add document counts; terms seen for the first time become correction targets."""
-        for term, docs in counts.items():
-            if term not in self.counts:
-                for key in _end_keys(term, len(term)):
-                    self._by_ends.setdefault(key, []).append(term)
-                self.counts[term] = 0
-            self.counts[term] += docs
+        new_terms = [term for term in counts if term not in self.counts]
+        self.counts.update(counts)
+        self._index_ends(new_terms)
+
+    def add_documents(self, documents: Iterable[set[str]]) -> None:
+        """Count each document's distinct terms (as `add_counts` of their tallies)."""
+        known = self.counts
+        before = len(known)
+        known.update(chain.from_iterable(documents))  # Counter.update counts in C
+        # Terms are never removed, so the new ones are the last inserted.
+        self._index_ends(islice(reversed(known), len(known) - before))
+
+    def _index_ends(self, new_terms: Iterable[str]) -> None:
+        for term in new_terms:
+            for key in _end_keys(term, len(term)):
+                self._by_ends.setdefault(key, []).append(term)
 
     def correct(self, term: str) -> str | None:
         """`term` if indexed, else the closest indexed term of similar spelling, else None."""
@@ -131,10 +143,10 @@ class Catalog:
         self._days: list[DaySummary] | None = None
         self.paper_total = 0
 
-    def note_ingested(self, term_counts: Mapping[str, int], new_papers: int) -> None:
-        """Learn the document counts of newly stored papers; forget the cached days."""
-        self.vocabulary.add_counts(term_counts)
-        self.paper_total += new_papers
+    def note_ingested(self, new_papers: Sequence[set[str]]) -> None:
+        """Learn the terms of newly stored papers (one set each); forget the cached days."""
+        self.vocabulary.add_documents(new_papers)
+        self.paper_total += len(new_papers)
         self._days = None
 
     @classmethod

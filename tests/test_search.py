@@ -416,3 +416,12 @@ async def test_titles_like_with_a_typo(seeded: Catalog) -> None:
 async def test_titles_like_respects_the_limit(seeded: Catalog) -> None:
     assert len(await seeded.titles_like("l", limit=3)) == 3
     assert len(await seeded.titles_like("language", limit=40)) == 40
+
+
+def test_documents_add_counts_and_new_terms_become_corrections() -> None:
+    vocabulary = Vocabulary({"model": 5, "diffusion": 2})
+    vocabulary.add_documents([{"model", "bottleneck"}, {"model", "concept"}])
+    assert vocabulary.counts == {"model": 7, "diffusion": 2, "bottleneck": 1, "concept": 1}
+    assert vocabulary.correct("botleneck") == "bottleneck"
+    assert vocabulary.correct("conept") == "concept"
+    assert vocabulary.correct("difusion") == "diffusion"
