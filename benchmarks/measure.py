@@ -106,9 +106,11 @@ async def ingest_archive(corpus: Corpus, path: Path, runs: int) -> list[Figure]:
     note = f"{corpus.days:,} day files, FTS index included" + (
         "" if runs > 1 else "; one build (too long to repeat)"
     )
+    goal, met = ("< 60 s", sample.median < 60) if corpus.papers >= 1_000_000 else ("—", None)
+    total = Figure("ingest archive: total", size, "s", sample.median, None, goal, met, None, note)
     return [
         Figure("ingest archive: throughput", size, "papers/s", rate.median, note=note, runs=runs),
-        Figure("ingest archive: total", size, "s", sample.median, note=note, runs=runs),
+        replace(total, runs=runs),
     ]
 
 
@@ -122,7 +124,8 @@ async def ingest_new_days(catalog: Catalog, corpus: Corpus) -> Figure:
             raise RuntimeError(f"{path}: {report.summary()}")
 
     sample = await time_each(days, ingest, warmup=0)
-    return _latency("ingest one new day (100 papers)", f"{corpus.papers:,}", sample, None)
+    goal_ms = 50.0 if corpus.papers >= 1_000_000 else None  # the issue sets it at 1M papers
+    return _latency("ingest one new day (100 papers)", f"{corpus.papers:,}", sample, goal_ms)
 
 
 # -- 3, 4, 5: the read commands ----------------------------------------------------------

@@ -192,8 +192,15 @@ class Catalog:
         plan = plan or self.plan(query)
         if not plan.terms:
             return []
-        selective = " ".join(quote(term) for term in self._selective(plan.terms))
-        scored = await self.db.ranked_matches(selective, CANDIDATES, TITLE_WEIGHT)
+        selected = self._selective(plan.terms)
+        selective = " ".join(quote(term) for term in selected)
+        if all(self._in_most_papers(term) for term in selected):
+            # FTS5 clamps the IDF of a term held by over half the papers to ~0, so BM25
+            # would score every match alike, after reading each term's whole doclist.
+            newest = await self.db.newest_matches(selective, CANDIDATES)
+            scored = [(paper_id, 0.0) for paper_id in newest]
+        else:
+            scored = await self.db.ranked_matches(selective, CANDIDATES, TITLE_WEIGHT)
         if not scored and len(plan.terms) > 1:
             scored = await self.db.ranked_matches(plan.any_term, CANDIDATES, TITLE_WEIGHT)
         scored.sort(key=lambda item: item[1], reverse=True)
@@ -218,6 +225,9 @@ class Catalog:
         )
         ordered = rescored + [paper_id for paper_id, _ in scored[RERANKED:]]
         return ordered[:MAX_RESULTS]
+
+    def _in_most_papers(self, term: str) -> bool:
+        return self.vocabulary.counts.get(term, 0) * 2 > max(self.paper_total, 1)
 
     def _selective(self, terms: Sequence[str]) -> list[str]:
         """The terms worth matching on: those in most papers say little and cost a lot.
