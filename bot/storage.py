@@ -393,19 +393,24 @@ class Database:
         """Defer full-text index merging while many digests load, then merge once.
 
         FTS5 merges its index segments as it goes; over a whole archive that merging
-        costs more than the indexing itself, and one final merge does the same work once.
+        costs more than the indexing itself, and one final merge does the same work
+        once. The final merge rewrites the whole index, so it runs only when the load
+        wrote most of it; after a smaller load FTS5's own merging tidies up.
         """
+        before = await self.max_paper_id()
         await self._set_fts_merging(_FTS_BULK)
         try:
             yield
         finally:
-            await self._end_bulk_load()
+            after = await self.max_paper_id()
+            await self._end_bulk_load(optimize=(after - before) * 2 > after)
 
-    async def _end_bulk_load(self) -> None:
+    async def _end_bulk_load(self, optimize: bool = True) -> None:
         await self._set_fts_merging(_FTS_NORMAL)
-        async with self.transaction():
-            for table in _FTS_TABLES:
-                await self._execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        if optimize:
+            async with self.transaction():
+                for table in _FTS_TABLES:
+                    await self._execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     async def _finish_interrupted_bulk_load(self) -> None:
         automerge = await self._scalar("SELECT v FROM paper_fts_config WHERE k = 'automerge'")

@@ -105,3 +105,25 @@ async def test_an_interrupted_bulk_load_is_finished_on_open(tmp_path: Path) -> N
         connection.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('automerge', 0)")
     async with await Database.open(path):
         assert fts_setting(path, "automerge") == [(4,)]
+
+
+def segment_count(path: Path) -> int:
+    """How many FTS5 segments paper_fts has."""
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT count(DISTINCT segid) FROM paper_fts_idx").fetchone()[0]
+
+
+async def test_the_final_merge_runs_only_when_the_load_wrote_most_of_the_index(
+    tmp_path: Path,
+) -> None:
+    archive = write_archive(tmp_path / "archive")
+    async with await Database.open(tmp_path / "p.db") as database:
+        catalog = await Catalog.load(database)
+        await ingest_paths(catalog, [archive], TODAY, workers=1)
+        assert segment_count(database.path) == 1  # one merged segment
+        # A later load that adds little leaves the big segment alone (no rewrite).
+        day = archive / "2030-01-01.txt"
+        day.write_text("Jan 1, 2030\n\nA New Title\n\n" + "A new abstract. " * 30)
+        reports = await ingest_paths(catalog, [archive], TODAY, workers=1)
+        assert [r.outcome.new_papers for r in reports if r.outcome and r.outcome.new_papers] == [1]
+        assert segment_count(database.path) == 2
