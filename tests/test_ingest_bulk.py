@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.digest import parse_file
-from bot.ingest import BULK_MIN_FILES, digest_files, ingest_file, ingest_paths
+from bot.ingest import BULK_MIN_FILES, default_workers, digest_files, ingest_file, ingest_paths
 from bot.search import Catalog
 from bot.storage import Database
 from tests.conftest import SEED_MAR13, SEED_MAR14, TODAY
@@ -127,3 +128,8 @@ async def test_the_final_merge_runs_only_when_the_load_wrote_most_of_the_index(
         reports = await ingest_paths(catalog, [archive], TODAY, workers=1)
         assert [r.outcome.new_papers for r in reports if r.outcome and r.outcome.new_papers] == [1]
         assert segment_count(database.path) == 2
+
+
+def test_bulk_workers_follow_the_usable_cores_up_to_four() -> None:
+    assert 1 <= default_workers() <= 4
+    assert default_workers() == min(len(os.sched_getaffinity(0)), 4)
