@@ -164,7 +164,6 @@ def parse_bytes(data: bytes, source: str, today: dt.date | None = None) -> Parse
     """Parse a digest held in memory; `source` names it in problems."""
     if len(data) > MAX_FILE_BYTES:
         return _failed(source, f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")
-    content_hash = hashlib.sha256(data).hexdigest()
     if b"\x00" in data:
         line = _line_at(data, data.index(b"\x00"))
         return _failed(source, "binary file (contains NUL bytes); not a digest", line)
@@ -177,8 +176,13 @@ def parse_bytes(data: bytes, source: str, today: dt.date | None = None) -> Parse
         text = data.decode("utf-8-sig", errors="replace")
     digest = _parse_text(text, source, today or dt.date.today())
     digest.problems[:0] = problems
-    digest.content_hash = content_hash
+    digest.content_hash = content_hash(data)
     return digest
+
+
+def content_hash(data: bytes) -> str:
+    """The identity of a digest file's content: the same bytes are ingested once."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _line_at(data: bytes, offset: int) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import text
-from bot.digest import ParsedDigest, Problem, parse_file
+from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
 from bot.models import IngestOutcome
 from bot.search import Catalog
 from bot.storage import NewDigest, NewPaper
@@ -158,7 +158,37 @@ async def ingest_paths(
     files = digest_files(paths)
     if len(files) < BULK_MIN_FILES:
         return [await ingest_file(catalog, path, today) for path in files]
-    return await _ingest_bulk(catalog, files, today, workers or default_workers())
+    # A folder loaded before (every bot start) is mostly known: skip those files unparsed.
+    reports = await _known_files(catalog, files)
+    todo = [path for path in files if path not in reports]
+    if len(todo) < BULK_MIN_FILES:
+        fresh = [await ingest_file(catalog, path, today) for path in todo]
+    else:
+        fresh = await _ingest_bulk(catalog, todo, today, workers or default_workers())
+    reports.update(zip(todo, fresh, strict=True))
+    return [reports[path] for path in files]
+
+
+async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileReport]:
+    """Reports for the files whose exact content is already stored, by content hash."""
+    known = await catalog.db.digest_days_by_hash()
+    hashes = await asyncio.to_thread(_content_hashes, files)
+    return {
+        path: FileReport(str(path), day, IngestOutcome(day, already_ingested=True))
+        for path, content_hash in hashes.items()
+        if (day := known.get(content_hash)) is not None
+    }
+
+
+def _content_hashes(files: list[Path]) -> dict[Path, str]:
+    hashes = {}
+    for path in files:
+        try:
+            if path.stat().st_size <= MAX_FILE_BYTES:  # larger ones: the parser reports it
+                hashes[path] = content_hash(path.read_bytes())
+        except OSError:
+            continue  # the parser reports it
+    return hashes
 
 
 def default_workers() -> int:

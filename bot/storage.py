@@ -341,6 +341,11 @@ class Database:
             await self._scalar("SELECT 1 FROM digests WHERE content_hash = ?", (content_hash,))
         )
 
+    async def digest_days_by_hash(self) -> dict[str, dt.date]:
+        """The day of every stored digest file, by content hash."""
+        rows = await self._rows("SELECT content_hash, day FROM digests")
+        return {row[0]: dt.date.fromisoformat(row[1]) for row in rows}
+
     async def add_digest(
         self, source: str, day: dt.date, content_hash: str, papers: Sequence[NewPaper]
     ) -> IngestOutcome:

@@ -122,12 +122,35 @@ async def test_the_final_merge_runs_only_when_the_load_wrote_most_of_the_index(
         catalog = await Catalog.load(database)
         await ingest_paths(catalog, [archive], TODAY, workers=1)
         assert segment_count(database.path) == 1  # one merged segment
-        # A later load that adds little leaves the big segment alone (no rewrite).
-        day = archive / "2030-01-01.txt"
-        day.write_text("Jan 1, 2030\n\nA New Title\n\n" + "A new abstract. " * 30)
-        reports = await ingest_paths(catalog, [archive], TODAY, workers=1)
-        assert [r.outcome.new_papers for r in reports if r.outcome and r.outcome.new_papers] == [1]
-        assert segment_count(database.path) == 2
+        total = await database.paper_count()
+        # A second bulk load adding fewer papers than there are leaves that segment alone.
+        more = tmp_path / "more"
+        more.mkdir()
+        titles = [title for (title,) in table(database.path, "SELECT title FROM papers")]
+        for index in range(BULK_MIN_FILES):
+            day = dt.date(2026, 1, 1) + dt.timedelta(days=index)
+            abstract = "A later version of this work. " * 20
+            (more / f"{day}.txt").write_text(f"{day}\n\n{titles[index]} (v2)\n\n{abstract}\n")
+        await ingest_paths(catalog, [more], TODAY, workers=1)
+        assert await database.paper_count() == total + BULK_MIN_FILES < 2 * total
+        assert segment_count(database.path) > 1
+
+
+async def test_a_folder_loaded_before_is_not_parsed_again(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive")
+    async with await Database.open(tmp_path / "p.db") as database:
+        catalog = await Catalog.load(database)
+        first = await ingest_paths(catalog, [archive], TODAY, workers=1)
+        (archive / "2030-01-01.txt").write_text(
+            "Jan 1, 2030\n\nA New Title\n\n" + "A new abstract. " * 30
+        )
+        again = await ingest_paths(catalog, [archive], TODAY, workers=1)
+    assert [r.day for r in again[:-1]] == [r.day for r in first]
+    known = again[:-1]
+    assert all(r.outcome is not None and r.outcome.already_ingested for r in known)
+    # Known by content hash before parsing: the stray abstract of day 8 is not reported again.
+    assert [p for r in known for p in r.problems] == []
+    assert again[-1].outcome is not None and again[-1].outcome.new_papers == 1
 
 
 def test_bulk_workers_follow_the_usable_cores_up_to_four() -> None:
