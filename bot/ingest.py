@@ -172,6 +172,8 @@ async def ingest_paths(
 async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileReport]:
     """Reports for the files whose exact content is already stored, by content hash."""
     known = await catalog.db.digest_days_by_hash()
+    if not known:  # a first load: nothing to skip, and nothing to hash
+        return {}
     hashes = await asyncio.to_thread(_content_hashes, files)
     return {
         path: FileReport(str(path), day, IngestOutcome(day, already_ingested=True))
