@@ -50,6 +50,7 @@ STOPWORDS = frozenset(
 )
 
 _UNDOUBLE_KEEP = frozenset("lsz")
+_STEMMED_ENDINGS = frozenset("sgde")  # the last letters of every ending stem() removes
 _VOWELS = frozenset("aeiouy")
 
 
@@ -78,7 +79,7 @@ def stem(word: str) -> str:
     `agents`/`agent`, `modeling`/`model` meet without Porter's aggressive merges
     (`generalization` stays apart from `general`).
     """
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or word[-1] not in _STEMMED_ENDINGS or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
