@@ -127,9 +127,6 @@ async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None
     prepared = await asyncio.to_thread(prepare_file, path, today)
     if prepared.digest is None:
         return prepared.report
-    if await catalog.db.digest_known(prepared.digest.content_hash):
-        prepared.report.outcome = IngestOutcome(prepared.digest.day, already_ingested=True)
-        return prepared.report
     outcome = (await catalog.db.add_digests([prepared.digest]))[0]
     _finish(prepared.report, outcome)
     fresh = set(outcome.new_title_keys)

@@ -61,7 +61,7 @@ class Publisher:
     # -- the loop's pass -----------------------------------------------------------
 
     async def run_pass(self) -> None:
-        """Ingest settled digest files, then advance every server's posts."""
+        """Ingest settled digest files, advance every server's posts, then tidy the index."""
         await self.ingest_new_files()
         now = discord.utils.utcnow()
         servers = [
@@ -71,6 +71,7 @@ class Publisher:
         ]
         known = [summary.day for summary in await self.bot.catalog.known_days()]
         await asyncio.gather(*(self.advance_server(server, known) for server in servers))
+        await self.db.tidy_index()  # after posting, so that no post waits for it
 
     async def ingest_new_files(self) -> None:
         for path in await self.bot.watcher.ready():

@@ -91,21 +91,50 @@ def fts_setting(path: Path, name: str) -> list[tuple[object, ...]]:
 async def test_bulk_load_restores_index_merging_even_when_it_fails(database: Database) -> None:
     with pytest.raises(RuntimeError):
         async with database.bulk_load():
-            assert fts_setting(database.path, "automerge") == [(0,)]
+            assert fts_setting(database.path, "crisismerge") == [(64,)]
+            assert await database.get_meta("bulk_load") == "running"
             raise RuntimeError("disk trouble")
-    assert fts_setting(database.path, "automerge") == [(4,)]
+    assert fts_setting(database.path, "automerge") == [(0,)]  # tidy_index merges instead
     assert fts_setting(database.path, "crisismerge") == [(16,)]
     assert fts_setting(database.path, "hashsize") == [(1024 * 1024,)]
+    assert await database.get_meta("bulk_load") is None
 
 
 async def test_an_interrupted_bulk_load_is_finished_on_open(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
-    async with await Database.open(path):
-        pass
+    async with await Database.open(path) as database:
+        await ingest_file(await Catalog.load(database), SEED_MAR13, TODAY)
+        await ingest_file(await Catalog.load(database), SEED_MAR14, TODAY)
+    assert segment_count(path) == 2
     with sqlite3.connect(path) as connection:  # as a crash mid-load leaves it
-        connection.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('automerge', 0)")
-    async with await Database.open(path):
-        assert fts_setting(path, "automerge") == [(4,)]
+        connection.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('crisismerge', 64)")
+        connection.execute("INSERT INTO meta(key, value) VALUES ('bulk_load', 'running')")
+    async with await Database.open(path) as database:
+        assert fts_setting(path, "crisismerge") == [(16,)]
+        assert await database.get_meta("bulk_load") is None
+    assert segment_count(path) == 1  # the load's final merge ran
+
+
+@pytest.mark.parametrize(("automerge", "interrupted"), [(4, False), (0, True)])
+async def test_version_4_databases_keep_their_meaning(
+    tmp_path: Path, automerge: int, interrupted: bool
+) -> None:
+    """Up to version 4, automerge 0 marked an interrupted bulk load; 4 was the normal."""
+    path = tmp_path / "p.db"
+    async with await Database.open(path) as database:
+        await ingest_file(await Catalog.load(database), SEED_MAR13, TODAY)
+        await ingest_file(await Catalog.load(database), SEED_MAR14, TODAY)
+    with sqlite3.connect(path) as connection:
+        for table_name in ("paper_fts", "title_fts"):
+            connection.execute(
+                f"INSERT INTO {table_name}({table_name}, rank) VALUES ('automerge', ?)",
+                (automerge,),
+            )
+        connection.execute("PRAGMA user_version = 4")
+    async with await Database.open(path) as database:
+        assert await database.schema_version() == 5
+        assert fts_setting(path, "automerge") == [(0,)]
+    assert segment_count(path) == (1 if interrupted else 2)
 
 
 def segment_count(path: Path) -> int:
@@ -156,3 +185,20 @@ async def test_a_folder_loaded_before_is_not_parsed_again(tmp_path: Path) -> Non
 def test_bulk_workers_follow_the_usable_cores_up_to_four() -> None:
     assert 1 <= default_workers() <= 4
     assert default_workers() == min(len(os.sched_getaffinity(0)), 4)
+
+
+async def test_commits_do_not_merge_the_index_and_tidy_index_does(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive")
+    files = digest_files([archive])[:12]
+    async with await Database.open(tmp_path / "p.db") as database:
+        catalog = await Catalog.load(database)
+        for path in files:
+            await ingest_file(catalog, path, TODAY)
+        before = [p.title for p in (await catalog.search("concept bottleneck")).papers]
+        # One segment per day's commit: a new day never waits for a merge.
+        assert segment_count(database.path) == len(files)
+        assert await database.tidy_index() >= 1
+        assert segment_count(database.path) < 6
+        assert await database.tidy_index() == 0  # nothing left to merge
+        after = [p.title for p in (await catalog.search("concept bottleneck")).papers]
+    assert after == before and after
