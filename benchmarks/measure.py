@@ -109,18 +109,23 @@ async def ingest_archive(corpus: Corpus, path: Path, runs: int) -> list[Figure]:
     )
     goal, met = ("< 60 s", sample.median < 60) if corpus.papers >= 1_000_000 else ("—", None)
     total = Figure("ingest archive: total", size, "s", sample.median, None, goal, met, None, note)
-    floor = baselines.fts5_index_alone(corpus.archive, path.with_name("fts5-alone.db"))
     return [
         Figure("ingest archive: throughput", size, "papers/s", rate.median, note=note, runs=runs),
         replace(total, runs=runs),
-        Figure(
-            "ingest archive: FTS5 index alone (floor)",
-            size,
-            "s",
-            floor,
-            note="SQLite's time for the papers' FTS5 index only, in FTS5's best setting",
-        ),
     ]
+
+
+def ingest_floor(corpus: Corpus, path: Path) -> Figure:
+    """The archive ingest's floor: SQLite building the papers' FTS5 index alone."""
+    seconds = baselines.fts5_index_alone(corpus.archive, path.with_name("fts5-alone.db"))
+    return Figure(
+        "ingest archive: FTS5 index alone (floor)",
+        f"{corpus.papers:,}",
+        "s",
+        seconds,
+        note="SQLite's time for the papers' FTS5 index only, in FTS5's best setting; "
+        "measured last, so that its writes do not disturb the latencies",
+    )
 
 
 async def ingest_new_days(catalog: Catalog, corpus: Corpus) -> list[Figure]:
@@ -372,5 +377,6 @@ async def measure_size(corpus: Corpus, generate_seconds: float, seed: int) -> Si
         await database.close()
     figure, report.terms = memory_figure(path, corpus.papers, runs=3)
     report.add(figure)
+    report.add(ingest_floor(corpus, path))
     report.database_mb = sum(f.stat().st_size for f in database_files(path) if f.exists()) / 2**20
     return report
