@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 
 import discord
 import pytest
@@ -266,3 +267,18 @@ async def test_every_post_message_carries_a_stable_nonce(world, digest_dir, monk
     delivered = [m for t in world.channel.threads for m in user_messages(t)]
     assert len({b["nonce"] for b in bodies}) == len(delivered) + 1  # + the header
     assert len(embed_titles(delivered)) == 25
+
+
+async def test_each_pass_merges_the_index_after_posting(world, digest_dir):
+    """A day's commit leaves a new index segment; the pass merges them once it has posted."""
+    await setup_channel(world)
+    days = [f"Mar {day}, 2026" for day in range(15, 20)]
+    for day in days:
+        write_day(digest_dir, day, 3, topic=f"topic{day[4:6]}")
+    await advance_poll(world, passes=2)
+
+    assert len(user_messages(world.channel)) == len(days)  # every day posted
+    with sqlite3.connect(world.settings.database) as connection:
+        segments = connection.execute("SELECT count(DISTINCT segid) FROM paper_fts_idx").fetchone()
+    # 2 seed files + 5 days, one segment each, were merged down.
+    assert segments[0] < 2 + len(days)
