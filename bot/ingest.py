@@ -73,8 +73,11 @@ def digest_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def prepare(digest: ParsedDigest) -> list[NewPaper]:
-    """Papers ready to store; a title repeated within one file is kept once and reported."""
+def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
+    """Papers ready to store; a title repeated within one file is kept once and reported.
+
+    `keep_terms` keeps each paper's distinct terms (see `NewPaper.terms`).
+    """
     papers: dict[str, NewPaper] = {}
     for paper in digest.papers:
         key = text.title_key(paper.title)
@@ -86,13 +89,16 @@ def prepare(digest: ParsedDigest) -> list[NewPaper]:
                 Problem(digest.source, paper.line, "title repeated in this file; kept the first")
             )
             continue
+        title_terms = text.terms(paper.title)
+        abstract_terms = text.terms(paper.abstract)
         papers[key] = NewPaper(
             title_key=key,
             title=paper.title,
             abstract=paper.abstract,
             links=paper.links,
-            index_title=text.index_text(paper.title),
-            index_abstract=text.index_text(paper.abstract),
+            index_title=" ".join(title_terms),
+            index_abstract=" ".join(abstract_terms),
+            terms=frozenset((*title_terms, *abstract_terms)) if keep_terms else None,
         )
     return list(papers.values())
 
@@ -105,10 +111,12 @@ class PreparedFile:
     digest: NewDigest | None  # None when there is nothing to store
 
 
-def prepare_file(path: Path, today: dt.date | None = None) -> PreparedFile:
-    """Parse and prepare one file; never raises for bad content."""
+def prepare_file(
+    path: Path, today: dt.date | None = None, keep_terms: bool = False
+) -> PreparedFile:
+    """Parse and prepare one file (see `prepare`); never raises for bad content."""
     parsed = parse_file(path, today)
-    papers = prepare(parsed)
+    papers = prepare(parsed, keep_terms)
     report = FileReport(str(path), parsed.day, problems=parsed.problems)
     if parsed.day is None or not papers:
         if parsed.day is not None and not any(p.message.startswith("no") for p in parsed.problems):
@@ -124,7 +132,7 @@ def prepare_files(paths: Sequence[Path], today: dt.date | None) -> list[Prepared
 
 async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None) -> FileReport:
     """Ingest one digest file in one transaction; never raises for bad content."""
-    prepared = await asyncio.to_thread(prepare_file, path, today)
+    prepared = await asyncio.to_thread(prepare_file, path, today, keep_terms=True)
     if prepared.digest is None:
         return prepared.report
     outcome = (await catalog.db.add_digests([prepared.digest]))[0]

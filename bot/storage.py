@@ -175,10 +175,16 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
+    # The distinct terms of both, when prepare() was asked to keep them (a bot's new
+    # day, whose terms go on to the vocabulary); splitting the index text again costs
+    # more than keeping the stemmed words' sets.
+    terms: frozenset[str] | None = None
 
-    def vocabulary(self) -> set[str]:
+    def vocabulary(self) -> frozenset[str]:
         """The distinct index terms of title and abstract."""
-        return {*self.index_title.split(), *self.index_abstract.split()}
+        if self.terms is not None:
+            return self.terms
+        return frozenset((*self.index_title.split(), *self.index_abstract.split()))
 
 
 @dataclass(frozen=True)

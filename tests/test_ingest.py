@@ -248,6 +248,15 @@ def test_prepare_reports_titles_without_words(tmp_path: Path) -> None:
     assert any("no words" in problem.message and problem.line == 3 for problem in digest.problems)
 
 
+@pytest.mark.parametrize("seed", [SEED_MAR13, SEED_MAR14], ids=["mar13", "mar14"])
+def test_kept_terms_are_the_index_texts_terms(seed: Path) -> None:
+    kept = prepare(parse_file(seed, today=TODAY), keep_terms=True)
+    plain = prepare(parse_file(seed, today=TODAY))
+    assert [paper.terms for paper in plain] == [None] * len(plain)  # bulk loads skip them
+    assert [paper.vocabulary() for paper in kept] == [paper.vocabulary() for paper in plain]
+    assert [paper.index_abstract for paper in kept] == [paper.index_abstract for paper in plain]
+
+
 # -- failures store nothing ---------------------------------------------------
 
 
