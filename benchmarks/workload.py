@@ -34,14 +34,14 @@ class Workload:
 
 def common_words(catalog: Catalog, lexicon: Lexicon, papers: int) -> list[tuple[str, float]]:
     """(word, share of papers containing it), most common first; content words only."""
-    counts = catalog.vocabulary.counts
+    vocabulary = catalog.vocabulary
     found: dict[str, float] = {}
     for unit in lexicon.content[:3000]:
         if " " in unit or not unit.isalpha() or not unit.islower() or len(unit) < 4:
             continue
         (term,) = text.terms(unit)
-        if term not in text.STOPWORDS and term in counts:
-            found.setdefault(unit, counts[term] / papers)
+        if term not in text.STOPWORDS and term in vocabulary:
+            found.setdefault(unit, vocabulary.count(term) / papers)
     return sorted(found.items(), key=lambda item: item[1], reverse=True)
 
 

@@ -77,7 +77,7 @@ async def _ingest(catalog: Catalog, paths: list[Path]) -> int:
     for path in missing:
         print(f"{path}: no such file or folder")
     reports = await ingest_paths(catalog, [path for path in paths if path.exists()])
-    await catalog.db.tidy_index()
+    await catalog.tidy()
     for report in reports:
         print(report.summary())
         for problem in report.problems:

@@ -61,7 +61,7 @@ class Publisher:
     # -- the loop's pass -----------------------------------------------------------
 
     async def run_pass(self) -> None:
-        """Ingest settled digest files, advance every server's posts, then tidy the index."""
+        """Ingest settled digest files, advance every server's posts, then tidy up."""
         await self.ingest_new_files()
         now = discord.utils.utcnow()
         servers = [
@@ -71,7 +71,7 @@ class Publisher:
         ]
         known = [summary.day for summary in await self.bot.catalog.known_days()]
         await asyncio.gather(*(self.advance_server(server, known) for server in servers))
-        await self.db.tidy_index()  # after posting, so that no post waits for it
+        await self.bot.catalog.tidy()  # after posting, so that no post waits for it
 
     async def ingest_new_files(self) -> None:
         for path in await self.bot.watcher.ready():

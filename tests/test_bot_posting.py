@@ -269,8 +269,9 @@ async def test_every_post_message_carries_a_stable_nonce(world, digest_dir, monk
     assert len(embed_titles(delivered)) == 25
 
 
-async def test_each_pass_merges_the_index_after_posting(world, digest_dir):
-    """A day's commit leaves a new index segment; the pass merges them once it has posted."""
+async def test_each_pass_tidies_after_posting(world, digest_dir):
+    """A day's commit leaves a new index segment and unsettled vocabulary terms; the
+    pass merges the segments and settles the terms once it has posted."""
     await setup_channel(world)
     days = [f"Mar {day}, 2026" for day in range(15, 20)]
     for day in days:
@@ -282,3 +283,5 @@ async def test_each_pass_merges_the_index_after_posting(world, digest_dir):
         segments = connection.execute("SELECT count(DISTINCT segid) FROM paper_fts_idx").fetchone()
     # 2 seed files + 5 days, one segment each, were merged down.
     assert segments[0] < 2 + len(days)
+    assert world.bot.catalog.vocabulary.unsettled == 0
+    assert "topic19" in world.bot.catalog.vocabulary

@@ -68,7 +68,7 @@ async def test_bulk_path_stores_exactly_what_one_by_one_stores(tmp_path: Path) -
         bulk_reports = await ingest_paths(bulk, [archive], TODAY, workers=2)
         assert await bulk.search("sparse concept bottleneck") is not None
         bulk_results = [p.title for p in (await bulk.search("concept bottleneck")).papers]
-        bulk_vocabulary = dict(bulk.vocabulary.counts)
+        bulk_vocabulary = bulk.vocabulary.counts()
 
     assert len(bulk_reports) == ARCHIVE_FILES + 1
     assert [r.summary() for r in bulk_reports] == [r.summary() for r in one_reports]
@@ -80,7 +80,7 @@ async def test_bulk_path_stores_exactly_what_one_by_one_stores(tmp_path: Path) -
     for name, sql in STORED.items():
         assert table(tmp_path / "bulk.db", sql) == table(tmp_path / "one.db", sql), name
     # The one-by-one catalog learnt its vocabulary paper by paper; the bulk one re-read it.
-    assert bulk_vocabulary == dict(one.vocabulary.counts)
+    assert bulk_vocabulary == one.vocabulary.counts()
     assert bulk_results and bulk_results[0].startswith("Sparse Concept Bottleneck")
 
 

@@ -217,7 +217,7 @@ def _typos(vocabulary: list[str], count: int, rng: random.Random) -> list[str]:
 
 
 async def test_no_input_makes_search_or_autocomplete_slow(world, request):
-    vocabulary = list(world.bot.catalog.vocabulary.counts)
+    vocabulary = list(world.bot.catalog.vocabulary.counts())
     rng = random.Random(5)
     typo_query = " ".join(_typos(vocabulary, 60, rng))
     attacks = {

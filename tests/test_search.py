@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
-from bot import text
+import pytest
+
+from bot import search, text
 from bot.search import AUTOCOMPLETE_CHOICES, Catalog, SearchResults, Vocabulary, quote
 
 # (query, the title expected first). Exact titles, acronyms, phrases and proximity.
@@ -299,7 +301,7 @@ def test_vocabulary_prefers_the_commoner_of_equally_close_terms() -> None:
     vocabulary = Vocabulary({"model": 50, "modes": 2})
     assert vocabulary.correct("moded") == "model"
     vocabulary.add_counts({"modes": 100})
-    assert vocabulary.counts["modes"] == 102
+    assert vocabulary.count("modes") == 102
     assert vocabulary.correct("moded") == "modes"
 
 
@@ -418,10 +420,43 @@ async def test_titles_like_respects_the_limit(seeded: Catalog) -> None:
     assert len(await seeded.titles_like("language", limit=40)) == 40
 
 
-def test_documents_add_counts_and_new_terms_become_corrections() -> None:
+EXPECTED_COUNTS = {"model": 7, "diffusion": 2, "bottleneck": 1, "concept": 1}
+
+
+def _counts(vocabulary: Vocabulary) -> dict[str, int]:
+    return {term: vocabulary.count(term) for term in [*EXPECTED_COUNTS, "absent"]}
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["recent", "settled"])
+def test_documents_add_counts_and_new_terms_become_corrections(settled: bool) -> None:
     vocabulary = Vocabulary({"model": 5, "diffusion": 2})
     vocabulary.add_documents([{"model", "bottleneck"}, {"model", "concept"}])
-    assert vocabulary.counts == {"model": 7, "diffusion": 2, "bottleneck": 1, "concept": 1}
+    if settled:
+        vocabulary.settle()
+    assert _counts(vocabulary) == {**EXPECTED_COUNTS, "absent": 0}
+    assert len(vocabulary) == 4
+    assert "concept" in vocabulary and "absent" not in vocabulary
     assert vocabulary.correct("botleneck") == "bottleneck"
     assert vocabulary.correct("conept") == "concept"
     assert vocabulary.correct("difusion") == "diffusion"
+
+
+def test_recent_counts_break_correction_ties_before_and_after_settling() -> None:
+    vocabulary = Vocabulary({"model": 50, "modes": 2})
+    vocabulary.add_documents([{"modes"}] * 100)
+    assert vocabulary.correct("moded") == "modes"
+    vocabulary.settle()
+    assert vocabulary.correct("moded") == "modes"
+    assert vocabulary.count("modes") == 102
+
+
+def test_vocabulary_settles_by_itself_when_no_pass_settles_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search, "MAX_UNSETTLED_TERMS", 3)
+    vocabulary = Vocabulary({"model": 1})
+    vocabulary.add_documents([{"alpha", "beta", "gamma"}])
+    assert vocabulary.unsettled == 3  # not past the bound yet
+    vocabulary.add_documents([{"delta"}])
+    assert vocabulary.unsettled == 0
+    assert len(vocabulary) == 5 and vocabulary.correct("deltaa") == "delta"
