@@ -251,13 +251,13 @@ class Catalog:
         if not scored and len(plan.terms) > 1:
             scored = await self.db.ranked_matches(plan.any_term, CANDIDATES, TITLE_WEIGHT)
         scored.sort(key=lambda item: item[1], reverse=True)
-        exact_id = await self.db.paper_id_by_key(text.title_key(query))
         head = [paper_id for paper_id, _ in scored[:RERANKED]]
+        query_key = text.title_key(query)
+        texts, exact_id = await self.db.texts_and_title_match(head, query_key)
         if exact_id is not None and exact_id not in head:
             head.insert(0, exact_id)
         scores = dict(scored)
-        texts = await self.db.texts_by_ids(head)
-        titles = {paper_id: title for paper_id, (title, _) in texts.items()}
+        titles = {paper_id: texts[paper_id][0] for paper_id in head if paper_id in texts}
         close = _closeness(
             plan.terms, [(i, texts[i][1]) for i in head[:PROXIMITY_CHECKED] if i in texts]
         )
@@ -266,7 +266,7 @@ class Catalog:
             key=lambda paper_id: (
                 scores.get(paper_id, 0.0)
                 + close.get(paper_id, 0.0)
-                + _title_bonus(titles[paper_id], query, plan.terms)
+                + _title_bonus(titles[paper_id], query_key, plan.terms)
             ),
             reverse=True,
         )
@@ -411,15 +411,19 @@ def _closeness(terms: Sequence[str], abstracts: list[tuple[int, str]]) -> dict[i
     if len(terms) < 2:
         return {}
     bonus = {}
+    wanted = set(terms)
     for paper_id, abstract in abstracts:
-        if span := _shortest_span(list(enumerate(text.terms(abstract))), terms):
+        occurrences = [(i, term) for i, term in enumerate(text.terms(abstract)) if term in wanted]
+        if span := _shortest_span(occurrences, terms):
             bonus[paper_id] = _PHRASE_BONUS * len(terms) / span
     return bonus
 
 
-def _title_bonus(title: str, query: str, terms: Sequence[str]) -> float:
-    """Title evidence that BM25 does not see: an exact title, an acronym, coverage."""
-    query_key = text.title_key(query)
+def _title_bonus(title: str, query_key: str, terms: Sequence[str]) -> float:
+    """Title evidence that BM25 does not see: an exact title, an acronym, coverage.
+
+    `query_key` is the query's `text.title_key`.
+    """
     if query_key and query_key == text.title_key(title):
         return _EXACT_TITLE_BONUS
     bonus = 0.0

@@ -553,6 +553,24 @@ class Database:
         """id -> (title, abstract), in the order of `ids` (unknown ids left out)."""
         return await self._texts(ids, "abstract")
 
+    async def texts_and_title_match(
+        self, ids: Sequence[int], title_key: str
+    ) -> tuple[dict[int, tuple[str, str]], int | None]:
+        """`texts_by_ids(ids)`, plus the paper whose title key is `title_key` (its id
+        returned, its text included), in one query: /search asks for both."""
+        marks = ",".join("?" * len(ids))
+        rows = await self._rows(
+            f"SELECT id, title, abstract, title_key = ? FROM papers "
+            f"WHERE id IN ({marks}) OR title_key = ?",
+            (title_key, *ids, title_key),
+        )
+        found = {row[0]: (row[1], row[2]) for row in rows}
+        texts = {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
+        exact_id = next((row[0] for row in rows if row[3]), None)
+        if exact_id is not None:
+            texts.setdefault(exact_id, found[exact_id])
+        return texts, exact_id
+
     async def _texts(self, ids: Sequence[int], abstract: str) -> dict[int, tuple[str, str]]:
         if not ids:
             return {}

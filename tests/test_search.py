@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
 from bot import search, text
-from bot.search import AUTOCOMPLETE_CHOICES, Catalog, SearchResults, Vocabulary, quote
+from bot.ingest import ingest_paths
+from bot.search import (
+    AUTOCOMPLETE_CHOICES,
+    CANDIDATES,
+    Catalog,
+    SearchResults,
+    Vocabulary,
+    quote,
+)
+from tests.conftest import TODAY
 
 # (query, the title expected first). Exact titles, acronyms, phrases and proximity.
 EXACT_TOP = [
@@ -195,6 +205,29 @@ async def test_all_concept_bottleneck_titles_come_before_the_rest(seeded: Catalo
 async def test_exact_title_first_even_when_shorter_titles_match(seeded: Catalog) -> None:
     results = await seeded.search("Critique Ability of Large Language Models")
     assert results.papers[0].title == "Critique Ability of Large Language Models"
+
+
+def write_digest(path: Path, date: str, papers: list[tuple[str, str]]) -> Path:
+    blocks = [date] + [line for paper in papers for line in paper]
+    path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    return path
+
+
+async def test_exact_title_first_even_when_older_than_every_candidate(
+    seeded: Catalog, tmp_path: Path
+) -> None:
+    """Candidates are the newest matches; an exact title is fetched even when older."""
+    title = "Attention Is All You Need"
+    write_digest(tmp_path / "old.txt", "Mar 1", [(title, "Transformers replace recurrence.")])
+    crowd = [
+        (f"Study {n} of Attention", "All you need is attention, as this study finds.")
+        for n in range(CANDIDATES + 20)
+    ]
+    write_digest(tmp_path / "new.txt", "Mar 20", crowd)
+    await ingest_paths(seeded, [tmp_path / "old.txt", tmp_path / "new.txt"], today=TODAY)
+
+    results = await seeded.search(title.lower())
+    assert results.papers[0].title == title
 
 
 async def test_results_paginate(seeded: Catalog) -> None:
