@@ -38,6 +38,10 @@ _FTS_TABLES = ("paper_fts", "title_fts")
 _FTS_NORMAL = {"automerge": 0, "crisismerge": 16, "hashsize": 1024 * 1024}
 _FTS_BULK = {"automerge": 0, "crisismerge": 64, "hashsize": 8 * 1024 * 1024}
 _BULK_LOAD_MARK = "bulk_load"  # meta key present while a bulk load runs
+# SQLite's page cache for our one connection (its default is 2 MB). /search reads the
+# doclists of common words; with 2 MB they were read from the OS again on every query.
+# At 100k papers, multi-word /search p95 went from 7.6-8.4 ms to 5.9-6.2 ms.
+PAGE_CACHE_KB = 32 * 1024
 
 # Numbered migrations: index + 1 is the schema version stored in PRAGMA user_version.
 MIGRATIONS: tuple[str, ...] = (
@@ -269,6 +273,7 @@ class Database:
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA synchronous = NORMAL",
                 "PRAGMA foreign_keys = ON",
+                f"PRAGMA cache_size = -{PAGE_CACHE_KB}",
             ):
                 # Read each result: a pragma's unread row keeps its statement open,
                 # and SQLite then refuses to COMMIT.
