@@ -104,6 +104,8 @@ async def _search(catalog: Catalog, query: str, limit: int) -> int:
     if results.corrections:
         fixed = ", ".join(f"{old} -> {new}" for old, new in results.corrections.items())
         print(f"(corrected: {fixed})")
+    if results.unknown:
+        print(f"(left out, in no paper: {', '.join(results.unknown)})")
     if not results.papers:
         print("No papers match; try fewer or different words.")
         return 1

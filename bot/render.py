@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -33,6 +33,7 @@ CHOICE_LIMIT = 100
 ELLIPSIS = "…"
 POST_EMBED_CHARS = EMBED_CHARS_PER_MESSAGE // EMBEDS_PER_MESSAGE  # ten always fit
 MIN_EXCERPT = 120
+MAX_NOTED_WORDS = 10  # corrected or left-out query words named above search results
 COLOUR = discord.Colour(0xF2A03D)
 ARXIV_SEARCH = "https://arxiv.org/search/?searchtype=title&query="
 
@@ -64,6 +65,19 @@ def clip(value: str, limit: int) -> str:
 
 def safe_clip(raw: str, limit: int) -> str:
     return clip(safe(raw), limit)
+
+
+def query_note(corrections: Mapping[str, str], unknown: Sequence[str]) -> str | None:
+    """The line above search results: typos corrected, and words no paper holds."""
+    lines = []
+    if corrections:
+        fixed = ", ".join(f"*{safe_clip(new, 40)}*" for new in corrections.values())
+        lines.append(f"Showing results for: {fixed}")
+    if unknown:
+        shown = ", ".join(f"*{safe_clip(word, 40)}*" for word in unknown[:MAX_NOTED_WORDS])
+        more = len(unknown) - MAX_NOTED_WORDS
+        lines.append(f"Left out (in no paper): {shown}" + (f" and {more} more" if more > 0 else ""))
+    return "\n".join(lines) or None
 
 
 def format_day(day: dt.date) -> str:

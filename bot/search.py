@@ -42,6 +42,7 @@ class SearchResults:
     total: int
     terms: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()  # see QueryPlan
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class QueryPlan:
 
     terms: tuple[str, ...]
     corrections: dict[str, str]
+    # Words in no paper and too far from any indexed word to correct: left out.
+    unknown: tuple[str, ...] = ()
 
     @property
     def all_terms(self) -> str:
@@ -211,15 +214,17 @@ class Catalog:
     def plan(self, query: str) -> QueryPlan:
         corrections: dict[str, str] = {}
         kept: list[str] = []
+        unknown: list[str] = []
         for term in text.content_terms(text.terms(query)):
             corrected = self.vocabulary.correct(term)
             if corrected is None:
+                unknown.append(term)
                 continue
             if corrected != term:
                 corrections[term] = corrected
             if corrected not in kept:
                 kept.append(corrected)
-        return QueryPlan(tuple(kept), corrections)
+        return QueryPlan(tuple(kept), corrections, tuple(unknown))
 
     # -- /search ----------------------------------------------------------------
 
@@ -229,7 +234,7 @@ class Catalog:
         ranked = await self.rank(query, plan)
         page_ids = ranked[offset : offset + limit]
         papers = await self.db.papers_by_ids(page_ids)
-        return SearchResults(papers, len(ranked), plan.terms, plan.corrections)
+        return SearchResults(papers, len(ranked), plan.terms, plan.corrections, plan.unknown)
 
     async def rank(self, query: str, plan: QueryPlan | None = None) -> list[int]:
         """Ids of the best matches for `query` (at most MAX_RESULTS), best first.

@@ -55,11 +55,7 @@ class Papers(commands.Cog):
                     "Try fewer words, a synonym, or `/random` for inspiration."
                 )
             pages = math.ceil(len(ranked) / PAGE_SIZE)
-            note = None
-            if plan.corrections:
-                note = "Showing results for: " + ", ".join(
-                    f"*{render.safe(new)}*" for new in plan.corrections.values()
-                )
+            note = render.query_note(plan.corrections, plan.unknown)
             title = f"🔎 {len(ranked)} results for “{render.safe_clip(query, 150)}”"
 
             async def draw(page: int) -> discord.Embed:

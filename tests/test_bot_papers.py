@@ -66,6 +66,20 @@ async def test_search_forgives_typos(world):
     assert "concept" in result.response.embeds[0].description.lower()
 
 
+async def test_search_says_which_words_it_left_out(world):
+    result = await world.alice.slash(world.channel, "search", query="concept bottleneck zzzzqqq")
+    assert "Concept Bottleneck" in field_titles(result.response)[0]
+    assert "Left out (in no paper): *zzzzqqq*" in result.response.embeds[0].description
+
+
+async def test_search_names_at_most_ten_left_out_words(world):
+    query = "concept " + " ".join(f"zzq{letter}zq" for letter in "abcdefghijkl")
+    result = await world.alice.slash(world.channel, "search", query=query)
+    description = result.response.embeds[0].description
+    assert "*zzqjzq*" in description and "*zzqkzq*" not in description
+    assert description.endswith(" and 2 more")
+
+
 async def test_only_the_searcher_turns_pages(world):
     result = await world.alice.slash(world.channel, "search", query="concept bottleneck")
     refusal = await world.bob.click(result.response, label="Next")

@@ -107,6 +107,15 @@ def test_search_with_typos(ingested: Path, capsys: pytest.CaptureFixture[str]) -
     assert re.search(r"\[\d{4}-03-14\]$", first)
 
 
+def test_search_names_the_words_it_left_out(
+    ingested: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "concept", "bottleneck", "zzzzqqq"]) == 0
+    out = capsys.readouterr().out
+    assert "(left out, in no paper: zzzzqqq)" in out
+    assert "Concept Bottleneck" in next(line for line in out.splitlines() if "1. " in line)
+
+
 def test_search_limit(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "diffusion", "--limit", "3"]) == 0
     out = capsys.readouterr().out

@@ -260,7 +260,7 @@ async def test_falls_back_to_any_term_when_no_paper_has_all(seeded: Catalog) -> 
 
 async def test_no_match(seeded: Catalog) -> None:
     results = await seeded.search("zzzzqqq")
-    assert results == SearchResults([], 0, (), {})
+    assert results == SearchResults([], 0, (), {}, unknown=("zzzzqqq",))
 
 
 async def test_results_carry_days(seeded: Catalog) -> None:
@@ -294,6 +294,14 @@ async def test_hostile_queries_never_raise(seeded: Catalog) -> None:
     rows = await seeded.db._rows("SELECT count(*) FROM papers")
     assert rows[0][0] == 163
     assert (await seeded.search("TALC")).total == 1
+
+
+async def test_words_in_no_paper_are_left_out_and_named(seeded: Catalog) -> None:
+    results = await seeded.search("conept bottleneck zzzzqqq xqxqxq")
+    assert results.unknown == ("zzzzqqq", "xqxqxq")
+    assert results.corrections == {"conept": "concept"}
+    assert "Concept Bottleneck" in results.papers[0].title
+    assert (await seeded.search("concept bottleneck")).unknown == ()
 
 
 async def test_queries_with_only_punctuation_or_unknown_words_are_empty(seeded: Catalog) -> None:
