@@ -135,6 +135,7 @@ class Paperboy(commands.Bot):
         self.watcher.mark_all_done()
         for report in await ingest_paths(self.catalog, [folder]):
             log.info("%s", report.summary())
+        await self.catalog.tidy()  # nothing waits on it yet
 
     async def sync_commands(self) -> bool:
         """Sync the command tree when its definitions changed since the last sync."""

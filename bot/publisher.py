@@ -62,16 +62,18 @@ class Publisher:
 
     async def run_pass(self) -> None:
         """Ingest settled digest files, advance every server's posts, then tidy up."""
-        await self.ingest_new_files()
-        now = discord.utils.utcnow()
-        servers = [
-            server
-            for server in await self.db.guild_channels()
-            if posting.is_due(server.retry_after, now) and self.bot.get_guild(server.guild_id)
-        ]
-        known = [summary.day for summary in await self.bot.catalog.known_days()]
-        await asyncio.gather(*(self.advance_server(server, known) for server in servers))
-        await self.bot.catalog.tidy()  # after posting, so that no post waits for it
+        try:
+            await self.ingest_new_files()
+            now = discord.utils.utcnow()
+            servers = [
+                server
+                for server in await self.db.guild_channels()
+                if posting.is_due(server.retry_after, now) and self.bot.get_guild(server.guild_id)
+            ]
+            known = [summary.day for summary in await self.bot.catalog.known_days()]
+            await asyncio.gather(*(self.advance_server(server, known) for server in servers))
+        finally:
+            await self.bot.catalog.tidy()  # after posting, so that no post waits for it
 
     async def ingest_new_files(self) -> None:
         for path in await self.bot.watcher.ready():

@@ -33,7 +33,7 @@ CHOICE_LIMIT = 100
 ELLIPSIS = "…"
 POST_EMBED_CHARS = EMBED_CHARS_PER_MESSAGE // EMBEDS_PER_MESSAGE  # ten always fit
 MIN_EXCERPT = 120
-MAX_NOTED_WORDS = 10  # corrected or left-out query words named above search results
+MAX_NOTED_WORDS = 10  # left-out query words named above search results
 COLOUR = discord.Colour(0xF2A03D)
 ARXIV_SEARCH = "https://arxiv.org/search/?searchtype=title&query="
 

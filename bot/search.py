@@ -51,7 +51,8 @@ class QueryPlan:
 
     terms: tuple[str, ...]
     corrections: dict[str, str]
-    # Words in no paper and too far from any indexed word to correct: left out.
+    # Words in no paper and too far from any indexed word to correct: left out
+    # (as typed, lowercased).
     unknown: tuple[str, ...] = ()
 
     @property
@@ -80,10 +81,10 @@ class Vocabulary:
     """The index's terms with their document counts, for typo correction.
 
     Like the full-text index, it takes new papers cheaply and merges later: the terms of
-    papers added since the last `settle()` are tallied apart, in a small tally, and not
-    yet indexed for correction. At 1M papers the main tally holds 850k terms spread over
-    ~100 MB, so each update misses the TLB (about 0.5 µs), and a new day brings 16k
-    (term, paper) pairs. `Catalog.tidy` settles after each pass.
+    papers added since the last `settle()` are tallied apart, in a small tally. At 1M
+    papers the main tally holds 850k terms spread over ~100 MB, so each update misses
+    the TLB (about 0.5 µs), and a new day brings 16k (term, paper) pairs. `Catalog.tidy`
+    settles after each pass; correcting a typo settles first, if that has not happened.
     """
 
     def __init__(self, counts: Mapping[str, int] | None = None) -> None:
@@ -138,11 +139,15 @@ class Vocabulary:
         recent.clear()
 
     def correct(self, term: str) -> str | None:
-        """`term` if indexed, else the closest indexed term of similar spelling, else None."""
+        """`term` if indexed, else the closest indexed term of similar spelling, else None.
+
+        Of equally close terms, the one in most papers wins (then the first in order).
+        """
         if term in self:
             return term
         if len(term) < 4 or not term.isalpha():
             return None
+        self.settle()  # recent terms become candidates: at most once per new day
         # One edit (a transposition counts as one) per short word, two for long words.
         max_edits = 1 if len(term) < 8 else 2
         candidates = {
@@ -151,20 +156,13 @@ class Vocabulary:
             for key in _end_keys(term, length)
             for candidate in self._by_ends.get(key, ())
         }
-        # Recent terms are not indexed by their ends until settled: look through them.
-        head, tail = term[:2], term[-2:]
-        candidates.update(
-            recent
-            for recent in self._recent
-            if abs(len(recent) - len(term)) <= max_edits
-            and (recent[:2] == head or recent[-2:] == tail)
-        )
         matches = process.extract(
-            term, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=8
+            term, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None
         )
         if not matches:
             return None
-        best = min(matches, key=lambda match: (match[1], -self.count(match[0])))
+        counts = self._settled
+        best = min(matches, key=lambda match: (match[1], -counts[match[0]], match[0]))
         return best[0]
 
 
@@ -188,7 +186,8 @@ class Catalog:
         self.paper_total = 0
 
     def note_ingested(self, new_papers: Sequence[Iterable[str]]) -> None:
-        """Learn the terms of newly stored papers (one set each); forget the cached days."""
+        """Learn the terms of newly stored papers (their distinct terms, one collection
+        each); forget the cached days."""
         self.vocabulary.add_documents(new_papers)
         self.paper_total += len(new_papers)
         self._days = None
@@ -215,10 +214,13 @@ class Catalog:
         corrections: dict[str, str] = {}
         kept: list[str] = []
         unknown: list[str] = []
-        for term in text.content_terms(text.terms(query)):
+        words = text.words(query)
+        terms = text.terms(query)
+        typed = dict(zip(reversed(terms), reversed(words), strict=True))  # first word per term
+        for term in text.content_terms(terms):
             corrected = self.vocabulary.correct(term)
             if corrected is None:
-                unknown.append(term)
+                unknown.append(typed[term])
                 continue
             if corrected != term:
                 corrections[term] = corrected
@@ -438,13 +440,6 @@ def _title_bonus(title: str, query_key: str, terms: Sequence[str]) -> float:
     title_terms = text.terms(title)
     covered = sum(1 for term in terms if term in title_terms)
     return bonus + 4.0 * covered / max(len(terms), 1)
-
-
-def _title_span_bonus(title: str, terms: Sequence[str]) -> float:
-    if len(terms) < 2:
-        return 0.0
-    span = _shortest_span(list(enumerate(text.terms(title))), terms)
-    return _PHRASE_BONUS * len(terms) / span if span else 0.0
 
 
 def _shortest_span(occurrences: Sequence[tuple[int, str]], terms: Sequence[str]) -> int:

@@ -552,21 +552,23 @@ class Database:
 
     async def titles_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
         """id -> title, in the order of `ids` (unknown ids left out)."""
-        return {paper_id: title for paper_id, (title, _) in (await self._texts(ids, "''")).items()}
-
-    async def texts_by_ids(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-        """id -> (title, abstract), in the order of `ids` (unknown ids left out)."""
-        return await self._texts(ids, "abstract")
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self._rows(f"SELECT id, title FROM papers WHERE id IN ({marks})", ids)
+        found = {row[0]: row[1] for row in rows}
+        return {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
 
     async def texts_and_title_match(
         self, ids: Sequence[int], title_key: str
     ) -> tuple[dict[int, tuple[str, str]], int | None]:
-        """`texts_by_ids(ids)`, plus the paper whose title key is `title_key` (its id
-        returned, its text included), in one query: /search asks for both."""
-        marks = ",".join("?" * len(ids))
+        """id -> (title, abstract) in the order of `ids` (unknown ids left out), plus the
+        paper whose title key is `title_key` (its id returned, its text included), in one
+        query: /search asks for both."""
+        # With no ids, `id IN ()` would turn the OR into a scan of every paper.
+        where = f"id IN ({','.join('?' * len(ids))}) OR title_key = ?" if ids else "title_key = ?"
         rows = await self._rows(
-            f"SELECT id, title, abstract, title_key = ? FROM papers "
-            f"WHERE id IN ({marks}) OR title_key = ?",
+            f"SELECT id, title, abstract, title_key = ? FROM papers WHERE {where}",
             (title_key, *ids, title_key),
         )
         found = {row[0]: (row[1], row[2]) for row in rows}
@@ -575,16 +577,6 @@ class Database:
         if exact_id is not None:
             texts.setdefault(exact_id, found[exact_id])
         return texts, exact_id
-
-    async def _texts(self, ids: Sequence[int], abstract: str) -> dict[int, tuple[str, str]]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = await self._rows(
-            f"SELECT id, title, {abstract} FROM papers WHERE id IN ({marks})", ids
-        )
-        found = {row[0]: (row[1], row[2]) for row in rows}
-        return {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
 
     async def paper_id_by_key(self, title_key: str) -> int | None:
         return await self._scalar("SELECT id FROM papers WHERE title_key = ?", (title_key,))

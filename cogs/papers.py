@@ -50,9 +50,11 @@ class Papers(commands.Cog):
             plan = self.catalog.plan(query)
             ranked = await self.catalog.rank(query, plan)
             if not ranked:
+                unknown = render.query_note({}, plan.unknown)
                 raise UserError(
                     f"No papers match “{render.safe_clip(query, 100)}”. "
-                    "Try fewer words, a synonym, or `/random` for inspiration."
+                    + (f"{unknown}. " if unknown else "")
+                    + "Try fewer words, a synonym, or `/random` for inspiration."
                 )
             pages = math.ceil(len(ranked) / PAGE_SIZE)
             note = render.query_note(plan.corrections, plan.unknown)

@@ -72,6 +72,12 @@ async def test_search_says_which_words_it_left_out(world):
     assert "Left out (in no paper): *zzzzqqq*" in result.response.embeds[0].description
 
 
+async def test_a_search_of_unknown_words_only_names_them(world):
+    result = await world.alice.slash(world.channel, "search", query="zzzzqqq xqxqxq")
+    assert result.response.ephemeral
+    assert "Left out (in no paper): *zzzzqqq*, *xqxqxq*" in result.response.content
+
+
 async def test_search_names_at_most_ten_left_out_words(world):
     query = "concept " + " ".join(f"zzq{letter}zq" for letter in "abcdefghijkl")
     result = await world.alice.slash(world.channel, "search", query=query)

@@ -304,6 +304,21 @@ async def test_words_in_no_paper_are_left_out_and_named(seeded: Catalog) -> None
     assert (await seeded.search("concept bottleneck")).unknown == ()
 
 
+async def test_left_out_words_are_named_as_typed_not_stemmed(seeded: Catalog) -> None:
+    results = await seeded.search("Concept Frobnicated zorbings")
+    assert results.unknown == ("frobnicated", "zorbings")
+
+
+async def test_candidate_texts_and_the_exact_title_in_one_query(seeded: Catalog) -> None:
+    title = "Critique Ability of Large Language Models"
+    exact = await seeded.db.paper_id_by_key(text.title_key(title))
+    assert exact is not None
+    texts, found = await seeded.db.texts_and_title_match([], text.title_key(title))
+    assert found == exact and texts[exact][0] == title
+    texts, found = await seeded.db.texts_and_title_match([3, 1], "no such title")
+    assert found is None and list(texts) == [3, 1]
+
+
 async def test_queries_with_only_punctuation_or_unknown_words_are_empty(seeded: Catalog) -> None:
     for query in ['"', "*", ")", "(((", "", "   ", "🙂🔥", "x" * 2000]:
         results = await seeded.search(query)
@@ -489,6 +504,21 @@ def test_recent_counts_break_correction_ties_before_and_after_settling() -> None
     vocabulary.settle()
     assert vocabulary.correct("moded") == "modes"
     assert vocabulary.count("modes") == 102
+
+
+def test_a_typo_of_a_recent_term_is_corrected_from_either_end() -> None:
+    vocabulary = Vocabulary({"model": 1})
+    vocabulary.add_documents([{"bottleneck", "diffusion"}])
+    assert vocabulary.correct("xottleneck") == "bottleneck"  # only the last letters agree
+    assert vocabulary.correct("diffusiox") == "diffusion"  # only the first letters agree
+    assert vocabulary.unsettled == 0  # correcting settled the recent terms first
+
+
+def test_the_commonest_of_many_equally_close_terms_wins() -> None:
+    letters = "abcdefghijklmnoprstuvwxz0123456789"
+    vocabulary = Vocabulary({**{f"mode{c}": 1 for c in letters}, "modey": 100})
+    # All 35 are one edit from "modeq"; the choice must not depend on set order.
+    assert vocabulary.correct("modeq") == "modey"
 
 
 def test_vocabulary_settles_by_itself_when_no_pass_settles_it(
