@@ -61,12 +61,17 @@ def _ms(sample: Sample) -> tuple[float, float]:
 
 
 def _latency(
-    name: str, size: str, sample: Sample, limit_ms: float | None, ratio: float | None = None
+    name: str,
+    size: str,
+    sample: Sample,
+    limit_ms: float | None,
+    ratio: float | None = None,
+    note: str = "",
 ) -> Figure:
     median, p95 = _ms(sample)
     goal = f"p95 < {limit_ms:g} ms" if limit_ms is not None else "—"
     met = p95 < limit_ms if limit_ms is not None else None
-    return Figure(name, size, "ms", median, p95, goal, met, ratio, runs=len(sample))
+    return Figure(name, size, "ms", median, p95, goal, met, ratio, note, runs=len(sample))
 
 
 def search_goal_ms(papers: int) -> float:
@@ -109,7 +114,7 @@ async def ingest_archive(corpus: Corpus, path: Path, runs: int) -> list[Figure]:
     sample = Sample(tuple(durations))
     size = f"{corpus.papers:,}"
     rate = Sample(tuple(corpus.papers / seconds for seconds in durations))
-    cores = len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     note = f"{corpus.days:,} day files, FTS index included" + (
         "" if runs > 1 else "; one build (too long to repeat)"
     )
@@ -171,7 +176,13 @@ async def ingest_new_days(catalog: Catalog, corpus: Corpus) -> list[Figure]:
     size = f"{corpus.papers:,}"
     goal_ms = 50.0 if corpus.papers >= 1_000_000 else None  # the issue sets it at 1M papers
     return [
-        _latency("ingest one new day (100 papers)", size, Sample(tuple(ingest_seconds)), goal_ms),
+        _latency(
+            "ingest one new day (100 papers)",
+            size,
+            Sample(tuple(ingest_seconds)),
+            goal_ms,
+            note="stored and searchable; its upkeep waits until after posting (next row)",
+        ),
         _latency("Catalog.tidy after it (after posting)", size, Sample(tuple(tidy_seconds)), None),
     ]
 
