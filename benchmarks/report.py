@@ -161,9 +161,13 @@ def design_notes(run: Run) -> list[str]:
         "times SQLite building only the papers' FTS5 index from the same index text, with "
         "no Python and no other table, in FTS5's best setting measured (merging only at the "
         "end, 64 MB buffer): at 1M papers that alone is about twice the 60 s goal on this "
-        "machine, and tantivy (2 indexing threads) measured 7.5 s per 100k papers, no faster. "
-        "Under 60 s needs fewer indexed tokens (a third are stopwords; phrase keywords would "
-        "need the same rule) or more cores for an engine that indexes on several threads.",
+        "machine. The CPU time in the total's note says the same for the whole load: the "
+        "work done, spread perfectly over this machine's cores, still takes over twice 60 s. "
+        "tantivy (2 indexing threads) measured 7.5 s per 100k papers, no faster. Two FTS5 "
+        "index files built at once by two processes (half the papers each) took 72 s each, "
+        "against 105 s for one file of all of them: sharding scales, but 2 cores are not "
+        "enough. Under 60 s needs more cores (index shards built in parallel, `/search` "
+        "merging each shard's top candidates) and less work per token.",
         "- **One new day** is stored in one transaction (parse and stem in a thread, papers, "
         "both FTS5 indexes, appearances), then its terms are counted into a small tally of "
         "recent terms. Upkeep waits until the bot's pass has posted: `Catalog.tidy` (its own "
