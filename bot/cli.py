@@ -101,8 +101,8 @@ def _totals(reports: list[FileReport]) -> str:
 
 async def _search(catalog: Catalog, query: str, limit: int) -> int:
     results = await catalog.search(query, limit=limit)
-    if results.corrections:
-        fixed = ", ".join(f"{old} -> {new}" for old, new in results.corrections.items())
+    if results.readable_corrections:
+        fixed = ", ".join(f"{old} -> {new}" for old, new in results.readable_corrections.items())
         print(f"(corrected: {fixed})")
     if results.unknown:
         print(f"(left out, in no paper: {', '.join(results.unknown)})")

@@ -43,6 +43,8 @@ class SearchResults:
     terms: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
     unknown: tuple[str, ...] = ()  # see QueryPlan
+    # The corrections as a reader sees them (see readable_corrections).
+    readable_corrections: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class QueryPlan:
     # Words in no paper and too far from any indexed word to correct: left out
     # (as typed, lowercased).
     unknown: tuple[str, ...] = ()
+    typed: dict[str, str] = field(default_factory=dict)  # term -> the word as typed
 
     @property
     def all_terms(self) -> str:
@@ -226,7 +229,7 @@ class Catalog:
                 corrections[term] = corrected
             if corrected not in kept:
                 kept.append(corrected)
-        return QueryPlan(tuple(kept), corrections, tuple(unknown))
+        return QueryPlan(tuple(kept), corrections, tuple(unknown), typed)
 
     # -- /search ----------------------------------------------------------------
 
@@ -236,7 +239,10 @@ class Catalog:
         ranked = await self.rank(query, plan)
         page_ids = ranked[offset : offset + limit]
         papers = await self.db.papers_by_ids(page_ids)
-        return SearchResults(papers, len(ranked), plan.terms, plan.corrections, plan.unknown)
+        readable = readable_corrections(plan, papers)
+        return SearchResults(
+            papers, len(ranked), plan.terms, plan.corrections, plan.unknown, readable
+        )
 
     async def rank(self, query: str, plan: QueryPlan | None = None) -> list[int]:
         """Ids of the best matches for `query` (at most MAX_RESULTS), best first.
@@ -407,6 +413,27 @@ class Catalog:
         if self._days is None:
             self._days = await self.db.known_days()
         return self._days
+
+
+def readable_corrections(plan: QueryPlan, papers: Sequence[Paper]) -> dict[str, str]:
+    """Each corrected word as typed -> its correction as the papers found spell it.
+
+    Corrections are index terms, which may be stems (`langauge` -> `languag`); of the
+    words in `papers` with that stem, the one closest to what was typed is shown
+    (`language`). A correction that none of them spells stays as it is.
+    """
+    spellings: dict[str, set[str]] = {term: set() for term in plan.corrections.values()}
+    for paper in papers:
+        for passage in (paper.title, paper.abstract):
+            for word, term in zip(text.words(passage), text.terms(passage), strict=True):
+                if term in spellings:
+                    spellings[term].add(word)
+    readable = {}
+    for term, corrected in plan.corrections.items():
+        typed = plan.typed.get(term, term)
+        candidates = spellings[corrected] or {corrected}
+        readable[typed] = min(candidates, key=lambda word: (OSA.distance(typed, word), word))
+    return readable
 
 
 def _closeness(terms: Sequence[str], abstracts: list[tuple[int, str]]) -> dict[int, float]:

@@ -13,6 +13,7 @@ from bot.client import Paperboy
 from bot.dates import nearest_days, parse_day_option
 from bot.errors import UserError
 from bot.models import Paper
+from bot.search import readable_corrections
 from cogs.common import day_choices, user_errors
 from cogs.views import Pager, RerollView, add_link_buttons
 
@@ -57,12 +58,17 @@ class Papers(commands.Cog):
                     + "Try fewer words, a synonym, or `/random` for inspiration."
                 )
             pages = math.ceil(len(ranked) / PAGE_SIZE)
-            note = render.query_note(plan.corrections, plan.unknown)
+            first_page = await self.catalog.papers(ranked[:PAGE_SIZE])
+            corrections = readable_corrections(plan, first_page)
+            note = render.query_note(corrections, plan.unknown)
             title = f"🔎 {len(ranked)} results for “{render.safe_clip(query, 150)}”"
 
             async def draw(page: int) -> discord.Embed:
                 start = (page - 1) * PAGE_SIZE
-                papers = await self.catalog.papers(ranked[start : start + PAGE_SIZE])
+                if page == 1:
+                    papers = first_page
+                else:
+                    papers = await self.catalog.papers(ranked[start : start + PAGE_SIZE])
                 return render.list_page(
                     title,
                     papers,

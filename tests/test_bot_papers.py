@@ -86,6 +86,12 @@ async def test_search_names_at_most_ten_left_out_words(world):
     assert description.endswith(" and 2 more")
 
 
+async def test_search_shows_corrections_as_the_papers_spell_them(world):
+    result = await world.alice.slash(world.channel, "search", query="langauge modles")
+    description = result.response.embeds[0].description
+    assert description.startswith("Showing results for: *language*, *models*")
+
+
 async def test_only_the_searcher_turns_pages(world):
     result = await world.alice.slash(world.channel, "search", query="concept bottleneck")
     refusal = await world.bob.click(result.response, label="Next")

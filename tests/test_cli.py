@@ -107,6 +107,13 @@ def test_search_with_typos(ingested: Path, capsys: pytest.CaptureFixture[str]) -
     assert re.search(r"\[\d{4}-03-14\]$", first)
 
 
+def test_search_shows_corrections_as_words_not_stems(
+    ingested: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "langauge", "modles"]) == 0
+    assert "(corrected: langauge -> language, modles -> models)" in capsys.readouterr().out
+
+
 def test_search_names_the_words_it_left_out(
     ingested: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

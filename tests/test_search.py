@@ -9,6 +9,7 @@ import pytest
 
 from bot import search, text
 from bot.ingest import ingest_paths
+from bot.models import Paper
 from bot.search import (
     AUTOCOMPLETE_CHOICES,
     CANDIDATES,
@@ -302,6 +303,20 @@ async def test_words_in_no_paper_are_left_out_and_named(seeded: Catalog) -> None
     assert results.corrections == {"conept": "concept"}
     assert "Concept Bottleneck" in results.papers[0].title
     assert (await seeded.search("concept bottleneck")).unknown == ()
+
+
+def test_readable_corrections_pick_the_spelling_closest_to_the_typo() -> None:
+    plan = search.QueryPlan(
+        ("model", "languag"),
+        {"modl": "model", "langaug": "languag", "qqqq": "zzzz"},
+        typed={"modl": "modles", "langaug": "langauge", "qqqq": "qqqq"},
+    )
+    paper = Paper(1, "Language Modeling", "A model of models for languages.", (), ())
+    assert search.readable_corrections(plan, [paper]) == {
+        "modles": "models",
+        "langauge": "language",
+        "qqqq": "zzzz",  # no paper spells it: the term itself
+    }
 
 
 async def test_left_out_words_are_named_as_typed_not_stemmed(seeded: Catalog) -> None:
