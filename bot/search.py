@@ -144,7 +144,7 @@ class Vocabulary:
     def correct(self, term: str) -> str | None:
         """`term` if indexed, else the closest indexed term of similar spelling, else None.
 
-        Of equally close terms, the one in most papers wins (then the first in order).
+        Of equally close terms, the one in most papers wins (then the first alphabetically).
         """
         if term in self:
             return term
