@@ -422,6 +422,8 @@ def readable_corrections(plan: QueryPlan, papers: Sequence[Paper]) -> dict[str, 
     words in `papers` with that stem, the one closest to what was typed is shown
     (`language`). A correction that none of them spells stays as it is.
     """
+    if not plan.corrections:
+        return {}
     spellings: dict[str, set[str]] = {term: set() for term in plan.corrections.values()}
     for paper in papers:
         for passage in (paper.title, paper.abstract):
