@@ -80,6 +80,8 @@ class ParsedDigest:
     papers: list[ParsedPaper] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     content_hash: str = ""
+    # (size, modification time in ns) of the file, taken before it was read.
+    file_signature: tuple[int, int] | None = None
 
 
 def parse_date(text: str, today: dt.date | None = None) -> dt.date | None:
@@ -151,13 +153,17 @@ def parse_file(path: Path, today: dt.date | None = None) -> ParsedDigest:
     """Read and parse one digest file; never raises for bad content."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return _failed(source, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        stat = path.stat()
+        if stat.st_size > MAX_FILE_BYTES:
+            return _failed(
+                source, f"file is {stat.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
         data = path.read_bytes()
     except OSError as error:
         return _failed(source, f"cannot read file: {error.strerror or error}")
-    return parse_bytes(data, source, today)
+    parsed = parse_bytes(data, source, today)
+    parsed.file_signature = (stat.st_size, stat.st_mtime_ns)
+    return parsed
 
 
 def parse_bytes(data: bytes, source: str, today: dt.date | None = None) -> ParsedDigest:

@@ -122,7 +122,8 @@ def prepare_file(
         if parsed.day is not None and not any(p.message.startswith("no") for p in parsed.problems):
             report.problems.append(Problem(str(path), None, "no papers found"))
         return PreparedFile(report, None)
-    return PreparedFile(report, NewDigest(str(path), parsed.day, parsed.content_hash, papers))
+    digest = NewDigest(str(path), parsed.day, parsed.content_hash, papers, parsed.file_signature)
+    return PreparedFile(report, digest)
 
 
 def prepare_files(paths: Sequence[Path], today: dt.date | None) -> list[PreparedFile]:
@@ -175,24 +176,60 @@ async def ingest_paths(
 
 
 async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileReport]:
-    """Reports for the files whose exact content is already stored, by content hash."""
-    known = await catalog.db.digest_days_by_hash()
-    if not known:  # a first load: nothing to skip, and nothing to hash
+    """Reports for the files whose exact content is already stored.
+
+    A file seen before with the same size and modification time is trusted unread;
+    any other is read and recognised by its content hash (and remembered for next time).
+    """
+    database = catalog.db
+    days = await database.digest_days_by_hash()
+    if not days:  # a first load: nothing to skip, and nothing to hash
         return {}
-    hashes = await asyncio.to_thread(_content_hashes, files)
+    seen = await database.known_file_hashes()
+    found: dict[Path, str] = {}
+    unproven: list[Path] = []
+    for path, signature in _signatures(files).items():
+        size, mtime_ns, known_hash = seen.get(str(path), (None, None, ""))
+        if (size, mtime_ns) == signature and known_hash in days:
+            found[path] = known_hash
+        else:
+            unproven.append(path)
+    hashed = await asyncio.to_thread(_content_hashes, unproven)
+    recognised = {path: item for path, item in hashed.items() if item[1] in days}
+    await database.remember_files(
+        (str(path), signature, content_hash)
+        for path, (signature, content_hash) in recognised.items()
+    )
+    found.update((path, content_hash) for path, (_, content_hash) in recognised.items())
     return {
-        path: FileReport(str(path), day, IngestOutcome(day, already_ingested=True))
-        for path, content_hash in hashes.items()
-        if (day := known.get(content_hash)) is not None
+        path: FileReport(
+            str(path), days[content_hash], IngestOutcome(days[content_hash], already_ingested=True)
+        )
+        for path, content_hash in found.items()
     }
 
 
-def _content_hashes(files: list[Path]) -> dict[Path, str]:
+def _signatures(files: list[Path]) -> dict[Path, tuple[int, int]]:
+    """(size, mtime_ns) of each file that can be looked at (the parser reports the rest)."""
+    signatures = {}
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        signatures[path] = (stat.st_size, stat.st_mtime_ns)
+    return signatures
+
+
+def _content_hashes(files: list[Path]) -> dict[Path, tuple[tuple[int, int], str]]:
+    """(signature taken before reading, content hash) of each readable file."""
     hashes = {}
     for path in files:
         try:
-            if path.stat().st_size <= MAX_FILE_BYTES:  # larger ones: the parser reports it
-                hashes[path] = content_hash(path.read_bytes())
+            stat = path.stat()
+            if stat.st_size <= MAX_FILE_BYTES:  # larger ones: the parser reports it
+                data = path.read_bytes()
+                hashes[path] = ((stat.st_size, stat.st_mtime_ns), content_hash(data))
         except OSError:
             continue  # the parser reports it
     return hashes

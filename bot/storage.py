@@ -159,6 +159,16 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO paper_fts(paper_fts, rank) VALUES ('automerge', 0);
     INSERT INTO title_fts(title_fts, rank) VALUES ('automerge', 0);
     """,
+    # 6: the size and modification time of each digest file last seen with a stored
+    # content, so a restart trusts an unchanged file without reading and hashing it.
+    """
+    CREATE TABLE digest_files (
+        source TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -199,6 +209,7 @@ class NewDigest:
     day: dt.date
     content_hash: str
     papers: Sequence[NewPaper]
+    file_signature: tuple[int, int] | None = None  # see ParsedDigest
 
 
 @dataclass(frozen=True)
@@ -371,6 +382,29 @@ class Database:
         rows = await self._rows("SELECT content_hash, day FROM digests")
         return {row[0]: dt.date.fromisoformat(row[1]) for row in rows}
 
+    async def known_file_hashes(self) -> dict[str, tuple[int, int, str]]:
+        """source -> (size, mtime_ns, content hash) of each digest file seen stored."""
+        rows = await self._rows("SELECT source, size, mtime_ns, content_hash FROM digest_files")
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+    async def remember_files(self, files: Iterable[tuple[str, tuple[int, int], str]]) -> None:
+        """Record (source, (size, mtime_ns), content hash) of files found already stored."""
+        files = list(files)
+        if not files:
+            return
+        async with self.transaction():
+            for source, signature, content_hash in files:
+                await self._remember_file(source, signature, content_hash)
+
+    async def _remember_file(
+        self, source: str, signature: tuple[int, int], content_hash: str
+    ) -> None:
+        await self._execute(
+            "INSERT OR REPLACE INTO digest_files(source, size, mtime_ns, content_hash) "
+            "VALUES (?, ?, ?, ?)",
+            (source, *signature, content_hash),
+        )
+
     async def add_digest(
         self, source: str, day: dt.date, content_hash: str, papers: Sequence[NewPaper]
     ) -> IngestOutcome:
@@ -385,6 +419,8 @@ class Database:
     async def _store_digest(self, digest: NewDigest) -> IngestOutcome:
         day, papers = digest.day, digest.papers
         day_text = day.isoformat()
+        if digest.file_signature is not None:
+            await self._remember_file(digest.source, digest.file_signature, digest.content_hash)
         if await self.digest_known(digest.content_hash):
             return IngestOutcome(day, already_ingested=True)
         ids = await self._ids_by_key(paper.title_key for paper in papers)

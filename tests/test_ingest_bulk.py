@@ -12,7 +12,7 @@ import pytest
 from bot.digest import parse_file
 from bot.ingest import BULK_MIN_FILES, default_workers, digest_files, ingest_file, ingest_paths
 from bot.search import Catalog
-from bot.storage import Database
+from bot.storage import MIGRATIONS, Database
 from tests.conftest import SEED_MAR13, SEED_MAR14, TODAY
 
 ARCHIVE_FILES = BULK_MIN_FILES + 10
@@ -130,9 +130,10 @@ async def test_version_4_databases_keep_their_meaning(
                 f"INSERT INTO {table_name}({table_name}, rank) VALUES ('automerge', ?)",
                 (automerge,),
             )
+        connection.execute("DROP TABLE digest_files")  # added by migration 6
         connection.execute("PRAGMA user_version = 4")
     async with await Database.open(path) as database:
-        assert await database.schema_version() == 5
+        assert await database.schema_version() == len(MIGRATIONS)
         assert fts_setting(path, "automerge") == [(0,)]
     assert segment_count(path) == (1 if interrupted else 2)
 
@@ -180,6 +181,53 @@ async def test_a_folder_loaded_before_is_not_parsed_again(tmp_path: Path) -> Non
     # Known by content hash before parsing: the stray abstract of day 8 is not reported again.
     assert [p for r in known for p in r.problems] == []
     assert again[-1].outcome is not None and again[-1].outcome.new_papers == 1
+
+
+def rewrite_keeping_size_and_time(path: Path, old: str, new: str) -> None:
+    """Change a file's bytes but not its size or modification time."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    path.write_text(path.read_text().replace(old, new, 1))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+
+
+async def test_a_restart_trusts_unchanged_files_and_reads_changed_ones(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path / "archive")
+    days = sorted(archive.iterdir())
+    async with await Database.open(tmp_path / "p.db") as database:
+        catalog = await Catalog.load(database)
+        await ingest_paths(catalog, [archive], TODAY, workers=1)
+        papers = await database.paper_count()
+        # Same size and time: trusted unread, so even a changed title is not seen.
+        rewrite_keeping_size_and_time(days[0], "Daily Papers", "Daily Pipers")
+        # A new time: read again; its content is known, so nothing is added.
+        os.utime(days[1], ns=(0, days[1].stat().st_mtime_ns + 10**9))
+        # A new size: read, parsed and its new paper stored.
+        with days[2].open("a") as file:
+            file.write("\nA Paper Added Later\n\n" + "Its abstract, added later. " * 10 + "\n")
+        again = await ingest_paths(catalog, [archive], TODAY, workers=1)
+        assert await database.paper_count() == papers + 1
+    assert all(r.outcome is not None and r.outcome.already_ingested for r in again[:2])
+    assert again[2].outcome is not None and again[2].outcome.new_papers == 1
+
+
+async def test_files_recognised_by_hash_are_remembered(tmp_path: Path) -> None:
+    """A database from before version 6 knows no file: the first restart hashes and
+    remembers them, the next one trusts them."""
+    archive = write_archive(tmp_path / "archive")
+    files = len(digest_files([archive]))
+    async with await Database.open(tmp_path / "p.db") as database:
+        catalog = await Catalog.load(database)
+        await ingest_paths(catalog, [archive], TODAY, workers=1)
+        assert len(await database.known_file_hashes()) == files
+    with sqlite3.connect(tmp_path / "p.db") as connection:
+        connection.execute("DELETE FROM digest_files")
+    async with await Database.open(tmp_path / "p.db") as database:
+        catalog = await Catalog.load(database)
+        again = await ingest_paths(catalog, [archive], TODAY, workers=1)
+        assert all(r.outcome is not None and r.outcome.already_ingested for r in again)
+        assert len(await database.known_file_hashes()) == files
 
 
 def test_bulk_workers_follow_the_usable_cores_up_to_four() -> None:
