@@ -188,7 +188,7 @@ async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileRe
     seen = await database.known_file_hashes()
     found: dict[Path, str] = {}
     unproven: list[Path] = []
-    for path, signature in _signatures(files).items():
+    for path, signature in file_signatures(files).items():
         size, mtime_ns, known_hash = seen.get(str(path), (None, None, ""))
         if (size, mtime_ns) == signature and known_hash in days:
             found[path] = known_hash
@@ -209,7 +209,7 @@ async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileRe
     }
 
 
-def _signatures(files: list[Path]) -> dict[Path, tuple[int, int]]:
+def file_signatures(files: list[Path]) -> dict[Path, tuple[int, int]]:
     """(size, mtime_ns) of each file that can be looked at (the parser reports the rest)."""
     signatures = {}
     for path in files:
@@ -320,14 +320,7 @@ class FolderWatcher:
     def _scan(self) -> dict[Path, tuple[int, int]]:
         if not self.folder.is_dir():
             return {}
-        signatures = {}
-        for path in digest_files([self.folder]):
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            signatures[path] = (stat.st_size, stat.st_mtime_ns)
-        return signatures
+        return file_signatures(digest_files([self.folder]))
 
     def mark_done(self, path: Path) -> None:
         """Remember the version of `path` just ingested (as last seen)."""
