@@ -7,8 +7,11 @@ candidate set so its cost does not grow with the archive.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import random
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +23,9 @@ from rapidfuzz.distance import OSA
 from bot import matching, text
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
-from bot.storage import Database
+from bot.storage import Database, TermCounts
+
+log = logging.getLogger(__name__)
 
 TITLE_WEIGHT = 5.0
 CANDIDATES = 200  # newest matches scored by BM25
@@ -29,6 +34,13 @@ PROXIMITY_CHECKED = 12  # best of those re-read for how close the query words st
 COMMON_SHARE = 0.4
 MAX_RESULTS = 50
 MAX_UNSETTLED_TERMS = 200_000  # the vocabulary settles by itself past this (see Vocabulary)
+# A start counts the terms of papers newer than the saved counts when they are at most
+# this share of the archive, else it counts the whole index again. Measured at 1M papers:
+# about 240 us a newer paper (stemming, then saving), against 8 us a paper for the whole
+# index plus 0.9 s to save it; even at 1/100, catching up costs a quarter of a recount.
+CATCH_UP_SHARE = 1 / 100
+MIN_CATCH_UP = 1_000
+CATCH_UP_BATCH = 2_000  # papers read at a time while catching up
 AUTOCOMPLETE_CHOICES = 25
 RANDOM_DRAWS = 64
 _EXACT_TITLE_BONUS = 1000.0
@@ -169,6 +181,22 @@ class Vocabulary:
         return best[0]
 
 
+def count_terms(
+    texts: Iterable[tuple[str, str]], stems: text.StemCache | None = None
+) -> Counter[str]:
+    """Papers per index term over (title, abstract) pairs: a paper counts once for each
+    of its distinct terms, as the index's own counts (`Database.vocabulary`) do."""
+    counts: Counter[str] = Counter()
+    for title, abstract in texts:
+        counts.update({*text.terms(title, stems), *text.terms(abstract, stems)})
+    return counts
+
+
+def _worth_catching_up(saved_upto: int, newest: int) -> bool:
+    behind = newest - saved_upto
+    return 0 <= behind <= max(newest * CATCH_UP_SHARE, MIN_CATCH_UP)
+
+
 def _index_ends(by_ends: dict[tuple[int, str], list[str]], terms: Iterable[str]) -> None:
     for term in terms:
         for key in _end_keys(term, len(term)):
@@ -208,10 +236,47 @@ class Catalog:
         return catalog
 
     async def reload(self) -> None:
-        """Read the vocabulary and paper count afresh (after a bulk load)."""
-        self.vocabulary = Vocabulary(await self.db.vocabulary())
+        """Read the vocabulary and paper count afresh (at start, after a bulk load)."""
+        self.vocabulary = Vocabulary(await self._term_counts())
         self.paper_total = await self.db.max_paper_id()
         self._days = None
+
+    async def _term_counts(self) -> dict[str, int]:
+        """The saved term counts plus those of newer papers; or, when there are many
+        newer papers, the counts of the whole index (7.4 s at 1M papers), saved."""
+        saved = await self.db.saved_term_counts()
+        newest = await self.db.max_paper_id()
+        if saved is not None and _worth_catching_up(saved.upto, newest):
+            added = await self._count_terms_after(saved.upto)
+            if added.upto == saved.upto:
+                return saved.counts
+            await self._save_term_counts(added, since=saved.upto)
+            counts = saved.counts
+            for term, papers in added.counts.items():
+                counts[term] = counts.get(term, 0) + papers
+            return counts
+        counted = await self.db.counted_vocabulary()
+        if counted is None:  # papers were added meanwhile: count again, save next time
+            return await self.db.vocabulary()
+        await self._save_term_counts(counted)
+        return counted.counts
+
+    async def _count_terms_after(self, paper_id: int) -> TermCounts:
+        """The term counts of the papers newer than `paper_id`, read a batch at a time."""
+        counts: Counter[str] = Counter()
+        upto = paper_id
+        while batch := await self.db.texts_after(upto, CATCH_UP_BATCH):
+            texts = [(title, abstract) for _, title, abstract in batch]
+            # A stem cache of its own, freed after: these words need not stay in memory.
+            counts.update(await asyncio.to_thread(count_terms, texts, text.StemCache()))
+            upto = batch[-1][0]
+        return TermCounts(counts, upto)
+
+    async def _save_term_counts(self, counts: TermCounts, since: int | None = None) -> None:
+        try:
+            await self.db.save_term_counts(counts, since=since)
+        except sqlite3.OperationalError as error:  # busy, full: the next start counts again
+            log.warning("could not save the term counts: %s", error)
 
     def plan(self, query: str) -> QueryPlan:
         corrections: dict[str, str] = {}

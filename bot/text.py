@@ -110,7 +110,7 @@ def _undouble(text: str) -> str:
     return text
 
 
-class _StemCache(dict[str, str]):
+class StemCache(dict[str, str]):
     """word -> stem, filled on first use; ingest stems millions of words."""
 
     def __missing__(self, word: str) -> str:
@@ -118,14 +118,20 @@ class _StemCache(dict[str, str]):
         return value
 
 
-_stems = _StemCache()
+_stems = StemCache()
 
 
-def terms(text: str) -> list[str]:
-    """The stemmed terms of `text`, in order: the unit of search and matching."""
-    if len(_stems) > 500_000:  # bound memory on adversarial vocabularies
-        _stems.clear()
-    return list(map(_stems.__getitem__, words(text)))
+def terms(text: str, stems: StemCache | None = None) -> list[str]:
+    """The stemmed terms of `text`, in order: the unit of search and matching.
+
+    `stems` is the stem cache to use instead of the shared one: a one-off job over
+    many papers keeps their words out of the bot's memory that way.
+    """
+    if stems is None:
+        stems = _stems
+        if len(stems) > 500_000:  # bound memory on adversarial vocabularies
+            stems.clear()
+    return list(map(stems.__getitem__, words(text)))
 
 
 def index_text(text: str) -> str:

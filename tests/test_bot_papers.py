@@ -6,8 +6,9 @@ import pytest
 import simcord
 
 from bot.client import EXTENSIONS
-from tests.simbot import all_pings
+from tests.simbot import all_pings, write_papers
 
+NEW_TITLE = "Ferroelectric Memories for Neural Accelerators"
 HOSTILE_TITLE = "@everyone *bold* ||spoiler|| <@123> <@&456> Attack Paper"
 HOSTILE_ABSTRACT = (
     "We study @here pings and <@123> mentions in abstracts. " * 8
@@ -90,6 +91,18 @@ async def test_search_shows_corrections_as_the_papers_spell_them(world):
     result = await world.alice.slash(world.channel, "search", query="langauge modles")
     description = result.response.embeds[0].description
     assert description.startswith("Showing results for: *language*, *models*")
+
+
+async def test_after_a_restart_typos_of_words_from_new_days_are_still_corrected(world, digest_dir):
+    # The restarted bot reads its saved term counts and counts only the papers added
+    # since; this day came in while the first bot ran.
+    write_papers(digest_dir, "Mar 16, 2026", [(NEW_TITLE, "Ferroelectric gates store weights.")])
+    await world.env.advance_time(world.settings.poll_seconds * 2 + 1)
+    await world.restart()
+    result = await world.alice.slash(world.channel, "search", query="ferroelectrc")
+    embed = result.response.embeds[0]
+    assert embed.description.startswith("Showing results for: *ferroelectric*")
+    assert field_titles(result.response)[0] == f"1. {NEW_TITLE}"
 
 
 async def test_only_the_searcher_turns_pages(world):
