@@ -185,7 +185,10 @@ def count_terms(
     texts: Iterable[tuple[str, str]], stems: text.StemCache | None = None
 ) -> Counter[str]:
     """Papers per index term over (title, abstract) pairs: a paper counts once for each
-    of its distinct terms, as the index's own counts (`Database.vocabulary`) do."""
+    of its distinct terms, as the index's own counts (`Database.vocabulary`) do.
+
+    The one difference: FTS5 cuts a term over 32 KB short, which no search can ask for.
+    """
     counts: Counter[str] = Counter()
     for title, abstract in texts:
         counts.update({*text.terms(title, stems), *text.terms(abstract, stems)})
@@ -247,7 +250,7 @@ class Catalog:
         saved = await self.db.saved_term_counts()
         newest = await self.db.max_paper_id()
         if saved is not None and _worth_catching_up(saved.upto, newest):
-            added = await self._count_terms_after(saved.upto)
+            added = await self._count_terms_between(saved.upto, newest)
             if added.upto == saved.upto:
                 return saved.counts
             await self._save_term_counts(added, since=saved.upto)
@@ -255,22 +258,24 @@ class Catalog:
             for term, papers in added.counts.items():
                 counts[term] = counts.get(term, 0) + papers
             return counts
-        counted = await self.db.counted_vocabulary()
-        if counted is None:  # papers were added meanwhile: count again, save next time
-            return await self.db.vocabulary()
-        await self._save_term_counts(counted)
-        return counted.counts
+        counts = await self.db.vocabulary()
+        # Papers stored while the index was read may or may not be counted: save only
+        # counts that end exactly at `newest`.
+        if await self.db.max_paper_id() == newest:
+            await self._save_term_counts(TermCounts(counts, newest))
+        return counts
 
-    async def _count_terms_after(self, paper_id: int) -> TermCounts:
-        """The term counts of the papers newer than `paper_id`, read a batch at a time."""
+    async def _count_terms_between(self, after: int, upto: int) -> TermCounts:
+        """The term counts of the papers with ids in (`after`, `upto`], read a batch at
+        a time; stopping at `upto` bounds the work while another process stores more."""
         counts: Counter[str] = Counter()
-        upto = paper_id
-        while batch := await self.db.texts_after(upto, CATCH_UP_BATCH):
+        done = after
+        while batch := await self.db.texts_after(done, upto, CATCH_UP_BATCH):
             texts = [(title, abstract) for _, title, abstract in batch]
             # A stem cache of its own, freed after: these words need not stay in memory.
             counts.update(await asyncio.to_thread(count_terms, texts, text.StemCache()))
-            upto = batch[-1][0]
-        return TermCounts(counts, upto)
+            done = batch[-1][0]
+        return TermCounts(counts, done)
 
     async def _save_term_counts(self, counts: TermCounts, since: int | None = None) -> None:
         try:

@@ -172,7 +172,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 7: papers per index term as of paper id `term_counts_upto` (meta), so a start reads
     # this instead of counting the whole index, then counts only newer papers. Papers
-    # are never changed or removed; a migration that re-indexes them must empty it.
+    # are never changed or removed; a migration that re-indexes them must delete both
+    # the rows and the meta key (the next start then counts the index).
     """
     CREATE TABLE term_counts (term TEXT PRIMARY KEY, papers INTEGER NOT NULL) WITHOUT ROWID;
     """,
@@ -1000,16 +1001,9 @@ class Database:
         rows = await self._rows("SELECT term, doc FROM paper_vocab")
         return {row[0]: row[1] for row in rows}
 
-    async def counted_vocabulary(self) -> TermCounts | None:
-        """`vocabulary()` with the newest paper it covers; None when papers were added
-        while it was being counted."""
-        newest = await self.max_paper_id()
-        counts = await self.vocabulary()
-        return TermCounts(counts, newest) if await self.max_paper_id() == newest else None
-
     async def saved_term_counts(self) -> TermCounts | None:
         """The term counts last saved, or None when there are none (or a save ran
-        while they were being read)."""
+        while they were being read: saves only ever move `upto` forward)."""
         upto = await self.get_meta(_TERM_COUNTS_UPTO)
         if upto is None:
             return None
@@ -1023,11 +1017,13 @@ class Database:
 
         With `since`, `counts` are those of the papers after `since` only: they are added
         to the saved counts if those still count up to `since` (another process may have
-        added them already), else nothing is saved and the result is False.
+        added them already), else nothing is saved and the result is False. Without, they
+        are saved unless the saved ones count further.
         """
         async with self.transaction():
+            saved_upto = await self.get_meta(_TERM_COUNTS_UPTO)
             if since is not None:
-                if await self.get_meta(_TERM_COUNTS_UPTO) != str(since):
+                if saved_upto != str(since):
                     return False
                 await self._execute_many(
                     "INSERT INTO term_counts(term, papers) VALUES (?, ?) "
@@ -1035,6 +1031,8 @@ class Database:
                     counts.counts.items(),
                 )
             else:
+                if saved_upto is not None and int(saved_upto) > counts.upto:
+                    return False
                 await self._execute("DELETE FROM term_counts")
                 await self._execute_many(
                     "INSERT INTO term_counts(term, papers) VALUES (?, ?)", counts.counts.items()
@@ -1046,11 +1044,12 @@ class Database:
             )
         return True
 
-    async def texts_after(self, paper_id: int, limit: int) -> list[tuple[int, str, str]]:
-        """(id, title, abstract) of the `limit` papers next after `paper_id`, oldest first."""
+    async def texts_after(self, paper_id: int, upto: int, limit: int) -> list[tuple[int, str, str]]:
+        """(id, title, abstract) of the first `limit` papers after `paper_id` and up to
+        `upto`, oldest first."""
         rows = await self._rows(
-            "SELECT id, title, abstract FROM papers WHERE id > ? ORDER BY id LIMIT ?",
-            (paper_id, limit),
+            "SELECT id, title, abstract FROM papers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (paper_id, upto, limit),
         )
         return [(row[0], row[1], row[2]) for row in rows]
 

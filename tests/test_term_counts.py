@@ -23,9 +23,22 @@ def vocabulary_of(catalog: Catalog) -> dict[str, int]:
 
 
 async def test_counting_stored_papers_gives_the_index_counts(seeded: Catalog) -> None:
-    texts = [(title, abstract) for _, title, abstract in await seeded.db.texts_after(0, 10_000)]
+    texts = [
+        (title, abstract) for _, title, abstract in await seeded.db.texts_after(0, 10_000, 10_000)
+    ]
     assert len(texts) == await seeded.db.paper_count() > 0
     assert count_terms(texts) == await seeded.db.vocabulary()
+
+
+async def test_counting_unusual_words_gives_the_index_counts(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    words = "aꭓtau 𞤀𞤣𞤤𞤢𞤥 हिन्दी 深度学习 café naïve Straße x²y ½ ①② ﬁne e\u0301t ǅ ŉ it's snake_case"
+    digest = tmp_path / "unusual.txt"
+    digest.write_text(f"Mar 15, 2026\n\nOn {words}\n\nWe study {words} again.\n", "utf-8")
+    await ingest_file(catalog, digest, TODAY)
+    texts = [(title, abstract) for _, title, abstract in await catalog.db.texts_after(0, 9, 9)]
+    assert count_terms(texts) == await catalog.db.vocabulary()
 
 
 async def test_a_start_adds_the_newer_papers_to_the_saved_counts(tmp_path: Path) -> None:
@@ -64,7 +77,7 @@ async def test_a_start_with_no_newer_papers_reads_the_saved_counts_as_they_are(
 async def test_a_start_far_behind_counts_the_whole_index_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "MIN_CATCH_UP", 0)  # 79 new papers are over 1/40 of 79
+    monkeypatch.setattr(search, "MIN_CATCH_UP", 0)  # 79 new papers are over 1/100 of 79
     async with await Database.open(tmp_path / "p.db") as database:
         first = await Catalog.load(database)
         await ingest_file(first, SEED_MAR13, TODAY)
@@ -126,8 +139,20 @@ async def test_two_starts_catching_up_at_once_add_the_newer_papers_once(
     async with await Database.open(tmp_path / "p.db") as database:
         await ingest_paths(await Catalog.load(database), [SEEDS], today=TODAY)
         newest = await database.max_paper_id()
-        texts = [(title, abstract) for _, title, abstract in await database.texts_after(0, newest)]
+        texts = [
+            (title, abstract)
+            for _, title, abstract in await database.texts_after(0, newest, newest)
+        ]
         newer = TermCounts(count_terms(texts), newest)
         assert await database.save_term_counts(newer, since=0)  # the first start's
         assert not await database.save_term_counts(newer, since=0)  # the other's: refused
         assert await database.saved_term_counts() == TermCounts(await database.vocabulary(), newest)
+
+
+async def test_saved_counts_never_go_back_to_fewer_papers(seeded: Catalog) -> None:
+    database = seeded.db
+    newest = await database.max_paper_id()
+    current = TermCounts(await database.vocabulary(), newest)
+    assert await database.save_term_counts(current)
+    assert not await database.save_term_counts(TermCounts({"older": 1}, newest - 1))
+    assert await database.saved_term_counts() == current
