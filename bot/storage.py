@@ -379,11 +379,15 @@ class Database:
 
     async def set_meta(self, key: str, value: str) -> None:
         async with self.transaction():
-            await self._execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            await self._put_meta(key, value)
+
+    async def _put_meta(self, key: str, value: str) -> None:
+        """Set a meta value within the caller's transaction."""
+        await self._execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # -- ingest -----------------------------------------------------------------
 
@@ -1037,11 +1041,7 @@ class Database:
                 await self._execute_many(
                     "INSERT INTO term_counts(term, papers) VALUES (?, ?)", counts.counts.items()
                 )
-            await self._execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (_TERM_COUNTS_UPTO, str(counts.upto)),
-            )
+            await self._put_meta(_TERM_COUNTS_UPTO, str(counts.upto))
         return True
 
     async def texts_after(self, paper_id: int, upto: int, limit: int) -> list[tuple[int, str, str]]:
