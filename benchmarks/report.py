@@ -185,8 +185,8 @@ def design_notes(run: Run) -> list[str]:
         "RSS row includes what `Catalog.load` reads into it.",
         "- **Startup** reads the vocabulary's term counts saved in the database (`term_counts`, "
         "with the newest paper they count) and counts only the papers added since, a batch at "
-        "a time; counting every term from the index (`fts5vocab`) reads every doclist: 7.4 s "
-        "at 1M papers (the startup row's note). The catch-up costs about 240 µs a paper "
+        "a time; counting every term from the index (`fts5vocab`) reads every doclist (the "
+        "startup row's note gives its time). The catch-up costs about 240 µs a paper "
         "(stemming, then saving what it counted), so it is taken while the newer papers are "
         f"at most 1/{round(1 / search.CATCH_UP_SHARE)} of the archive (at least "
         f"{search.MIN_CATCH_UP:,}); beyond, the start counts the index and saves the counts. "
