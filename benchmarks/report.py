@@ -167,7 +167,11 @@ def design_notes(run: Run) -> list[str]:
         "index files built at once by two processes (half the papers each) took 72 s each, "
         "against 105 s for one file of all of them: sharding scales, but 2 cores are not "
         "enough. Under 60 s needs more cores (index shards built in parallel, `/search` "
-        "merging each shard's top candidates) and less work per token.",
+        "merging each shard's top candidates) and less work per token. Tuning the index does "
+        "not get there: for 100k papers FTS5 took 9.0 s as built, 8.8 s with `detail=column`, "
+        "7.9 s with `detail=none` (neither keeps the word positions that subscription phrases "
+        "need), 8.9 s without stopwords and with the `ascii` tokenizer, and 7.2 s with no "
+        "rollback journal (which a crash can corrupt).",
         "- **One new day** is stored in one transaction (parse and stem in a thread, papers, "
         "both FTS5 indexes, appearances), then its terms are counted into a small tally of "
         "recent terms. Upkeep waits until the bot's pass has posted: `Catalog.tidy` (its own "
