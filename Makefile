@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-full soak clean
+.PHONY: run test typecheck lint bench bench-full reliability soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
@@ -34,6 +38,10 @@ bench: $(VENV)/.installed-test
 
 bench-full: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks --sizes 10000,100000,1000000
+
+# Runs the reliability tests and rewrites RELIABILITY.md with what they measured.
+reliability: $(VENV)/.installed-test
+	PAPERBOY_RELIABILITY_REPORT=1 $(BIN)/python -m pytest tests/test_reliability_*.py
 
 soak: $(VENV)/.installed-test
 	PAPERBOY_SOAK=1 $(BIN)/python -m pytest -m soak

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from benchmarks.stats import Sample, time_sync
 from bot import text
-from bot.ingest import default_workers, digest_files, prepare_files
+from bot.ingest import default_workers, prepare_files
 from bot.matching import Keyword
 from bot.models import Paper
+from bot.watcher import digest_files
 
 
 def naive_search(path: Path, queries: Sequence[str], runs: int) -> Sample:

@@ -1,6 +1,6 @@
 """How many Discord requests posting a 100-paper day takes: the real bot under SimCord.
 
-As tests/test_bot_posting.py does: a server with an admin runs `/setup`, a new digest
+As tests/test_publisher.py does: a server with an admin runs `/setup`, a new digest
 file appears in the bot's folder, one poll passes, and the bot's REST calls are
 counted from SimCord's request log.
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 import discord
 import simcord
 
-from bot import Settings, create_bot
+from bot.client import create_bot
+from bot.config import Settings
 from tests.simbot import user_messages
 
 POLL_SECONDS = 60

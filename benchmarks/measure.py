@@ -15,10 +15,11 @@ from pathlib import Path
 from benchmarks import baselines, rss, workload
 from benchmarks.corpus import CACHE, Corpus
 from benchmarks.stats import Figure, Sample, time_each, time_sync
-from bot import matching, publisher
+from bot import matching
+from bot.alerts import Alerts
 from bot.ingest import ingest_paths
 from bot.matching import Keyword, PaperText
-from bot.models import Paper
+from bot.models import Paper, Subscribed
 from bot.search import Catalog
 from bot.storage import Database
 
@@ -29,7 +30,7 @@ ALERT_RUNS = 7
 ALERT_RUNS_LARGE = 3  # beyond 100,000 subscriptions one decision takes many seconds
 NEW_DAY_RUNS = 5
 REPEATS = 3  # each query, fragment or draw is timed this many times
-ADD_SUBSCRIPTION_SAMPLE = 1000  # rows stored through Database.add_subscription
+ADD_SUBSCRIPTION_SAMPLE = 1000  # rows stored through Alerts.subscribe
 NAIVE_ALERT_SAMPLE = 1000  # subscriptions the naive loop is timed on, then extrapolated
 
 
@@ -196,8 +197,7 @@ async def search_figures(
     """`/search`: rank, then fetch the first page, as cogs/papers.py does."""
 
     async def search(query: str) -> None:
-        ranked = await catalog.rank(query)
-        await catalog.papers(ranked[:5])
+        await catalog.search(query, limit=5)
 
     size, goal = f"{papers:,}", search_goal_ms(papers)
     figures = []
@@ -249,20 +249,19 @@ async def random_figure(catalog: Catalog, load: workload.Workload, papers: int) 
 # -- 6: alerts ---------------------------------------------------------------------------
 
 
-async def store_subscriptions(database: Database, pairs: list[tuple[int, Keyword]]) -> str:
-    """The first rows through `add_subscription`, the rest with one executemany."""
+async def store_subscriptions(alerts: Alerts, pairs: list[tuple[int, Keyword]]) -> str:
+    """The first rows through `Alerts.subscribe`, the rest with one executemany."""
     head, rest = pairs[:ADD_SUBSCRIPTION_SAMPLE], pairs[ADD_SUBSCRIPTION_SAMPLE:]
     start = time.perf_counter()
     for user_id, keyword in head:
-        result = await database.add_subscription(
-            GUILD_ID, user_id, keyword, matching.MAX_SUBSCRIPTIONS
-        )
-        if result != "added":
+        result = await alerts.subscribe(GUILD_ID, user_id, keyword)
+        if result is not Subscribed.ADDED:
             raise RuntimeError(f"subscription {keyword.key!r}: {result}")
     per_row_ms = (time.perf_counter() - start) * 1000 / max(len(head), 1)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    async with database.transaction() as db:
-        cursor = await db.executemany(
+    connection = alerts.db.connection
+    async with connection.transaction():
+        await connection.execute_many(
             "INSERT INTO subscriptions(guild_id, user_id, label, keyword_key, term_count, "
             "exclude, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -270,11 +269,10 @@ async def store_subscriptions(database: Database, pairs: list[tuple[int, Keyword
                 for user_id, kw in rest
             ],
         )
-        await cursor.close()
     users = len({user_id for user_id, _ in pairs})
     return (
         f"{len(pairs):,} subscriptions of {users:,} members in one server: "
-        f"{len(head):,} stored through Database.add_subscription ({per_row_ms:.2f} ms each), "
+        f"{len(head):,} stored through Alerts.subscribe ({per_row_ms:.2f} ms each), "
         f"{len(rest):,} inserted directly with executemany on the storage connection"
     )
 
@@ -292,8 +290,8 @@ class Laps:
         self.last = now
 
 
-async def alert_steps(database: Database, papers: list[Paper]) -> dict[str, float]:
-    """Milliseconds per step of `bot.publisher.decide_alerts`, its steps repeated here.
+async def alert_steps(alerts: Alerts, papers: list[Paper]) -> dict[str, float]:
+    """Milliseconds per step of `Alerts.decide`, its steps repeated here.
 
     Only for the note: the figure itself times the publisher's function. If the
     publisher's steps change, the breakdown is left out rather than guessed.
@@ -301,7 +299,7 @@ async def alert_steps(database: Database, papers: list[Paper]) -> dict[str, floa
     steps: dict[str, float] = {}
     laps = Laps(steps)
     try:
-        index = await database.keyword_index(GUILD_ID)
+        index = await alerts.keyword_index(GUILD_ID)
         laps.lap("keyword_index (cached)")
         texts = [PaperText.of(paper) for paper in papers]
         laps.lap("PaperText.of")
@@ -320,15 +318,16 @@ async def alert_figure(
 ) -> tuple[Figure, str]:
     """Which of `count` subscriptions match the newest 100-paper day, vs the naive loop."""
     pairs = workload.keywords(corpus.lexicon, count, seed)
-    stored = await store_subscriptions(catalog.db, pairs)
+    alerts = Alerts(catalog.db)
+    stored = await store_subscriptions(alerts, pairs)
     latest = (await catalog.known_days())[0].day
     papers = await catalog.day(latest)
     start = time.perf_counter()
-    decided = await publisher.decide_alerts(catalog.db, GUILD_ID, papers)
+    decided = await alerts.decide(GUILD_ID, papers)
     first_ms = (time.perf_counter() - start) * 1000
 
     async def decide(_run: int) -> None:
-        await publisher.decide_alerts(catalog.db, GUILD_ID, papers)
+        await alerts.decide(GUILD_ID, papers)
 
     runs = ALERT_RUNS if count <= 100_000 else ALERT_RUNS_LARGE
     sample = await time_each(range(runs), decide, warmup=0)
@@ -336,7 +335,7 @@ async def alert_figure(
     naive = time_sync(lambda: baselines.naive_alerts(papers, sampled), 1)
     naive_seconds = naive.median * len(pairs) / len(sampled)
     mentions = sum(len(matching.papers_for(decided.hits(member))) for member in decided.members)
-    steps = await alert_steps(catalog.db, papers)
+    steps = await alert_steps(alerts, papers)
     breakdown = ", ".join(f"{name} {ms:,.0f} ms" for name, ms in steps.items())
     note = (
         f"{len(decided.members):,} members alerted, {mentions:,} (member, paper) pairs; "
@@ -385,7 +384,7 @@ async def startup_figure(database: Database, papers: int, loaded: float) -> Figu
     """The start just timed read the term counts saved by the ingest; the note says what
     counting them from the index (a first start after upgrading) takes instead."""
     start = time.perf_counter()
-    await database.vocabulary()
+    await database.index.count_index_terms()
     recount = time.perf_counter() - start
     note = f"reads the saved term counts; counting them from the index instead: {recount:.1f} s"
     return Figure("startup: Database.open + Catalog.load", f"{papers:,}", "s", loaded, note=note)

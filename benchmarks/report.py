@@ -21,7 +21,8 @@ from benchmarks.measure import (
     SizeReport,
 )
 from benchmarks.stats import Figure
-from bot import search, storage
+from bot import search, vocabulary
+from bot.storage import connection
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def design_notes(run: Run) -> list[str]:
         "count-and-offset. Each way is uniform over the matches, so the mix is too. FTS5 "
         "cannot seek to listed rowids, so the query reads the topic's doclist; after a bulk "
         "load that doclist is one merged segment, which halved this figure at 1M papers.",
-        "- **Alerts walk a trie of the server's keywords.** `bot.publisher.decide_alerts` "
+        "- **Alerts walk a trie of the server's keywords.** `Alerts.decide` "
         "walks every position of the day's titles and abstracts through a cached index of the "
         "server's subscriptions (a trie of keywords whose nodes hold the members, grouped by "
         "excludes; kept in step on subscribe and unsubscribe). Each keyword-and-excludes group "
@@ -175,7 +176,7 @@ def design_notes(run: Run) -> list[str]:
         "- **One new day** is stored in one transaction (parse and stem in a thread, papers, "
         "both FTS5 indexes, appearances), then its terms are counted into a small tally of "
         "recent terms. Upkeep waits until the bot's pass has posted: `Catalog.tidy` (its own "
-        "row) folds that tally into the vocabulary's main one, and `Database.tidy_index` "
+        "row) folds that tally into the vocabulary's main one, and `SearchIndex.tidy` "
         "merges FTS5 segments in bounded steps (`automerge` 0) and checkpoints the WAL. "
         "Merges and checkpoints inside the commit had taken 30-60 ms on their own; counting "
         "straight into the 850k-term main tally took 10 ms (16k updates at ~0.5 µs, TLB "
@@ -183,7 +184,8 @@ def design_notes(run: Run) -> list[str]:
         "tally. The steady cost at 1M papers is about 30 ms: parse and stem 11 ms, SQL and "
         "commit 13-16 ms, the tally 2 ms. The timed days follow one warm-up day, as a running "
         "bot meets them.",
-        f"- **SQLite's page cache** is {storage.PAGE_CACHE_KB // 1024} MB (`Database.open`), not "
+        f"- **SQLite's page cache** is {connection.PAGE_CACHE_KB // 1024} MB "
+        "(`Database.open`), not "
         "the 2 MB default: with 2 MB every `/search` read the doclists of its common words from "
         "the OS again (multi-word p95 at 100k papers: 7.6-8.4 ms, against 5.9-6.2 ms). The "
         "RSS row includes what `Catalog.load` reads into it.",
@@ -192,8 +194,8 @@ def design_notes(run: Run) -> list[str]:
         "a time; counting every term from the index (`fts5vocab`) reads every doclist (the "
         "startup row's note gives its time). The catch-up costs about 240 µs a paper "
         "(stemming, then saving what it counted), so it is taken while the newer papers are "
-        f"at most 1/{round(1 / search.CATCH_UP_SHARE)} of the archive (at least "
-        f"{search.MIN_CATCH_UP:,}); beyond, the start counts the index and saves the counts. "
+        f"at most 1/{round(1 / vocabulary.CATCH_UP_SHARE)} of the archive (at least "
+        f"{vocabulary.MIN_CATCH_UP:,}); beyond, the start counts the index and saves the counts. "
         "At 1M papers, a start 10,000 papers behind took 4.4-4.8 s, RSS 241 MB (peak 271 MB); "
         "recounting and saving takes 8-9 s.",
     ]
@@ -213,11 +215,11 @@ def method_lines(run: Run) -> list[str]:
         "`Database.open` and `Catalog.load`, as the bot does at startup.",
         f"- Latencies: each query, fragment or draw timed {REPEATS} times after a few warm-up "
         "calls; the table shows the median and the nearest-rank p95 over all of them (the "
-        "`runs` column). `/search` times `catalog.rank(query)` then `catalog.papers(ids[:5])`; "
+        "`runs` column). `/search` times `catalog.search(query, limit=5)`, what the command calls; "
         "autocomplete times `catalog.titles_like(fragment)` for prefixes (3 to 24 characters) "
         "of 30 real titles and for 30 title fragments with one typing slip.",
         f"- Alert decision: {ALERT_RUNS} warm runs ({ALERT_RUNS_LARGE} beyond 100,000 "
-        "subscriptions) of `bot.publisher.decide_alerts`, the function `Publisher._send_alerts` "
+        "subscriptions) of `Alerts.decide`, the function `Publisher._send_alerts` "
         "calls before sending anything, for the newest 100-paper day. The naive baseline "
         "(every keyword's "
         f"regex against every paper) runs on {NAIVE_ALERT_SAMPLE:,} subscriptions and is "

@@ -94,7 +94,7 @@ def _multi_queries(rng: random.Random, top: list[str], titles: list[str]) -> lis
 
 
 async def _sample_titles(catalog: Catalog, rng: random.Random, count: int) -> list[str]:
-    highest = await catalog.db.max_paper_id()
+    highest = await catalog.db.archive.max_paper_id()
     ids = rng.sample(range(1, highest + 1), count)
     return [paper.title for paper in await catalog.papers(ids)]
 

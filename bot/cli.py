@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.digest import parse_date
+from bot.dates import NO_DIGESTS, resolve_day
+from bot.errors import UserError
 from bot.ingest import FileReport, ingest_paths
 from bot.models import Paper
-from bot.search import Catalog
+from bot.search import Catalog, query_text
 from bot.storage import Database
 
 NO_TOKEN = (
@@ -63,13 +64,19 @@ def run_bot(settings: Settings) -> int:
 async def _offline(args: argparse.Namespace, settings: Settings) -> int:
     async with await Database.open(settings.database) as database:
         catalog = await Catalog.load(database)
-        if args.command == "ingest":
-            return await _ingest(catalog, args.paths or [settings.digest_dir])
-        if args.command == "search":
-            return await _search(catalog, " ".join(args.query), args.limit)
-        if args.command == "random":
-            return await _random(catalog, args.topic)
-        return await _day(catalog, args.date)
+        try:
+            if args.command == "ingest":
+                return await _ingest(catalog, args.paths or [settings.digest_dir])
+            if args.command == "search":
+                return await _search(catalog, query_text(" ".join(args.query)), args.limit)
+            if args.command == "random":
+                topic = None if args.topic is None else query_text(args.topic, "topic")
+                return await _random(catalog, topic)
+            return await _day(catalog, args.date)
+        except UserError as error:  # what the bot would answer privately
+            hint = " Run `paperboy ingest` first." if error.message == NO_DIGESTS else ""
+            print(error.message + hint)
+            return 1
 
 
 async def _ingest(catalog: Catalog, paths: list[Path]) -> int:
@@ -125,19 +132,9 @@ async def _random(catalog: Catalog, topic: str | None) -> int:
 
 
 async def _day(catalog: Catalog, date_text: str | None) -> int:
-    days = await catalog.known_days()
-    if not days:
-        print("The archive is empty; run `paperboy ingest` first.")
-        return 1
-    day = parse_date(date_text) if date_text else days[0].day
-    if day is None:
-        print(f"Not a date: {date_text!r}. Try 'Mar 14' or 2026-03-14.")
-        return 1
+    known = [summary.day for summary in await catalog.known_days()]
+    day = resolve_day(date_text, known)
     papers = await catalog.day(day)
-    if not papers:
-        known = ", ".join(summary.day.isoformat() for summary in days[:10])
-        print(f"No digest for {day.isoformat()}. Known days: {known}")
-        return 1
     print(f"{day:%A, %B %d, %Y}: {len(papers)} papers")
     for rank, paper in enumerate(papers, start=1):
         print(f"{rank:>3}. {paper.title}")

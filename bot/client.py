@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import json
 import logging
 import sqlite3
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts import Alerts
 from bot.config import Settings
 from bot.errors import UserError
-from bot.ingest import FolderWatcher, ingest_paths
-from bot.publisher import Publisher
+from bot.ingest import FileReport, ingest_paths, ingest_settled
+from bot.publisher import Channels, Publisher
 from bot.search import Catalog
 from bot.storage import Database
+from bot.watcher import FolderWatcher
 
 log = logging.getLogger(__name__)
 
 #: Loaded in this order; one that fails is logged and the others still load.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.papers",
-    "cogs.posting",
+    "cogs.poller",
     "cogs.subscriptions",
     "cogs.admin",
 )
@@ -42,17 +46,8 @@ class PaperboyTree(app_commands.CommandTree):
         original = getattr(error, "original", error)
         if isinstance(original, UserError):
             message = original.message
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            message = "This command only works in a server."
         elif isinstance(error, app_commands.MissingPermissions):
             message = "You need the **Manage Server** permission to use this command."
-        elif isinstance(error, app_commands.BotMissingPermissions):
-            missing = ", ".join(error.missing_permissions)
-            message = f"I am missing permissions here: {missing}."
-        elif isinstance(error, app_commands.TransformerError):
-            message = f"That value does not work for `{error.value!s:.50}`: {error}"
-        elif isinstance(error, app_commands.CheckFailure):
-            message = str(error) or "You cannot use this command here."
         elif isinstance(original, sqlite3.OperationalError) and "locked" in str(original):
             log.warning("database busy during /%s", _command_name(interaction))
             message = BUSY
@@ -95,27 +90,42 @@ class Paperboy(commands.Bot):
             tree_cls=PaperboyTree,
         )
         self.settings = settings
-        self._database: Database | None = None
-        self._catalog: Catalog | None = None
         self.watcher = FolderWatcher(settings.digest_dir)
-        self.publisher = Publisher(self)
         self.failed_extensions: dict[str, str] = {}
+        self._services: _Services | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether setup_hook has opened the database (and close() has not closed it)."""
+        return self._services is not None
 
     @property
     def database(self) -> Database:
-        if self._database is None:
-            raise RuntimeError("the database opens in setup_hook")
-        return self._database
+        return self._require_services().database
 
     @property
     def catalog(self) -> Catalog:
-        if self._catalog is None:
-            raise RuntimeError("the catalog loads in setup_hook")
-        return self._catalog
+        return self._require_services().catalog
+
+    @property
+    def alerts(self) -> Alerts:
+        return self._require_services().alerts
+
+    @property
+    def publisher(self) -> Publisher:
+        return self._require_services().publisher
+
+    def _require_services(self) -> _Services:
+        if self._services is None:
+            raise RuntimeError("the database opens in setup_hook")
+        return self._services
 
     async def setup_hook(self) -> None:
-        self._database = await Database.open(self.settings.database)
-        self._catalog = await Catalog.load(self._database)
+        database = await Database.open(self.settings.database)
+        catalog = await Catalog.load(database)
+        alerts = Alerts(database)
+        publisher = Publisher(database, catalog, alerts, Channels(self), self.settings.poll_seconds)
+        self._services = _Services(database, catalog, alerts, publisher)
         await self.ingest_startup_digests()
         gc.freeze()  # the vocabulary and caches live as long as the bot: spare the GC
         for extension in EXTENSIONS:
@@ -133,9 +143,17 @@ class Paperboy(commands.Bot):
             return
         # Everything present at startup is loaded now; the loop watches for changes.
         self.watcher.mark_all_done()
-        for report in await ingest_paths(self.catalog, [folder]):
-            log.info("%s", report.summary())
+        await ingest_paths(self.catalog, [folder])
         await self.catalog.tidy()  # nothing waits on it yet
+
+    async def run_pass(self) -> None:
+        """The loop's pass: ingest settled digest files, publish due posts, tidy up."""
+        try:
+            reports = await ingest_settled(self.catalog, self.watcher)
+            await self.publisher.days_grew(grown_days(reports))
+            await self.publisher.publish_due()
+        finally:
+            await self.catalog.tidy()  # after posting, so that no post waits for it
 
     async def sync_commands(self) -> bool:
         """Sync the command tree when its definitions changed since the last sync."""
@@ -157,9 +175,30 @@ class Paperboy(commands.Bot):
         try:
             await super().close()
         finally:
-            if self._database is not None:
-                await self._database.close()
-                self._database = None
+            if self._services is not None:
+                await self._services.database.close()
+                self._services = None
+
+
+@dataclass(frozen=True)
+class _Services:
+    """What setup_hook opens: the database and everything built on it."""
+
+    database: Database
+    catalog: Catalog
+    alerts: Alerts
+    publisher: Publisher
+
+
+def grown_days(reports: list[FileReport]) -> list[dt.date]:
+    """Days that files just ingested added papers to (a new day, or a longer version)."""
+    return sorted(
+        {
+            report.outcome.day
+            for report in reports
+            if report.outcome and report.outcome.day and report.outcome.added_to_day
+        }
+    )
 
 
 def create_bot(settings: Settings) -> Paperboy:

@@ -1,15 +1,23 @@
-"""Day options typed by users: the digest date forms, and the nearest known days."""
+"""Days typed by users, in `/digest`, `/post` and `paperboy day`: one reading for all."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from bot.digest import parse_date
+from bot.errors import UserError
+
+DATE_FORMS = "`Mar 14`, `March 14, 2026` or `2026-03-14`"
+NO_DIGESTS = "No digests are loaded yet."
+# What of a typed day is shown back: characters a date can hold, none that Discord
+# reads as markdown or mentions.
+_NOT_SHOWN = re.compile(r"[^0-9A-Za-z ,./-]")
 
 
 def parse_day_option(value: str, today: dt.date | None = None) -> dt.date | None:
-    """A day as typed in `/digest` or `/post`: any form a digest date line accepts."""
+    """A day as typed: any form a digest date line accepts, spacing ignored."""
     return parse_date(" ".join(value.split())[:40], today)
 
 
@@ -17,3 +25,35 @@ def nearest_days(day: dt.date, known: Sequence[dt.date], count: int = 5) -> list
     """The `count` known days closest to `day`, in date order."""
     closest = sorted(known, key=lambda other: (abs((other - day).days), other))[:count]
     return sorted(closest)
+
+
+def resolve_day(
+    typed: str | None, known: Sequence[dt.date], today: dt.date | None = None
+) -> dt.date:
+    """The known day a user asked for (the latest when `typed` is None or blank).
+
+    Raises UserError saying what is wrong: no days at all, not a date (with the
+    accepted forms), or a date with no digest (with the nearest known days).
+    """
+    if not known:
+        raise UserError(NO_DIGESTS)
+    if typed is None or not typed.strip():
+        return max(known)
+    day = parse_day_option(typed, today)
+    if day is None:
+        shown = _NOT_SHOWN.sub("", " ".join(typed.split()))[:50]
+        raise UserError(f"“{shown}” is not a date. Try {DATE_FORMS}.")
+    if day not in known:
+        near = ", ".join(short_day(other) for other in nearest_days(day, known))
+        raise UserError(f"No digest for {short_day(day)}. Nearest days: {near}.")
+    return day
+
+
+def format_day(day: dt.date) -> str:
+    """`Saturday, March 14, 2026`."""
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def short_day(day: dt.date) -> str:
+    """`Mar 14, 2026`."""
+    return f"{day:%b} {day.day}, {day.year}"

@@ -16,14 +16,12 @@ from pathlib import Path
 
 from bot import text
 from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
-from bot.models import IngestOutcome
+from bot.models import IngestOutcome, NewDigest, NewPaper
 from bot.search import Catalog
-from bot.storage import NewDigest, NewPaper
+from bot.watcher import FolderWatcher, digest_files, file_signatures
 
 log = logging.getLogger(__name__)
 
-# A file modified this recently may still be being written (see FolderWatcher).
-SETTLE_SECONDS = 1.0
 # From this many files on, ingest_paths takes the bulk path (worker processes).
 BULK_MIN_FILES = 50
 BULK_BATCH_FILES = 20  # files a worker task prepares, and the main process stores at once
@@ -54,23 +52,6 @@ class FileReport:
             f"{self.outcome.known_papers} already known, "
             f"{self.outcome.added_to_day} added to the day"
         )
-
-
-def digest_files(paths: Iterable[Path]) -> list[Path]:
-    """The files named, and the visible files inside the folders named, sorted by name."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    child
-                    for child in path.iterdir()
-                    if child.is_file() and not child.name.startswith(".")
-                )
-            )
-        else:
-            found.append(path)
-    return found
 
 
 def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
@@ -131,20 +112,33 @@ def prepare_files(paths: Sequence[Path], today: dt.date | None) -> list[Prepared
     return [prepare_file(path, today) for path in paths]
 
 
+async def ingest_settled(catalog: Catalog, watcher: FolderWatcher) -> list[FileReport]:
+    """The loop's first step: ingest the folder's files that are new or changed and
+    have settled, one transaction each."""
+    reports = []
+    for path in await watcher.ready():
+        reports.append(await ingest_file(catalog, path))
+        watcher.mark_done(path)
+    return reports
+
+
 async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None) -> FileReport:
     """Ingest one digest file in one transaction; never raises for bad content."""
     prepared = await asyncio.to_thread(prepare_file, path, today, keep_terms=True)
-    if prepared.digest is None:
-        return prepared.report
-    outcome = (await catalog.db.add_digests([prepared.digest]))[0]
-    _finish(prepared.report, outcome)
-    fresh = set(outcome.new_title_keys)
-    catalog.note_ingested([p.vocabulary() for p in prepared.digest.papers if p.title_key in fresh])
+    if prepared.digest is not None:
+        outcome = (await catalog.db.archive.add_digests([prepared.digest]))[0]
+        prepared.report.outcome = outcome
+        fresh = set(outcome.new_title_keys)
+        catalog.note_ingested(
+            [p.vocabulary() for p in prepared.digest.papers if p.title_key in fresh]
+        )
+    _log(prepared.report)
     return prepared.report
 
 
-def _finish(report: FileReport, outcome: IngestOutcome) -> None:
-    report.outcome = outcome
+def _log(report: FileReport) -> None:
+    """The one place a file's outcome and problems are logged."""
+    log.info("%s", report.summary())
     for problem in report.problems:
         log.warning("digest problem: %s", problem)
 
@@ -166,6 +160,8 @@ async def ingest_paths(
         return [await ingest_file(catalog, path, today) for path in files]
     # A folder loaded before (every bot start) is mostly known: skip those files unparsed.
     reports = await _known_files(catalog, files)
+    if reports:
+        log.info("%d of %d digest files already ingested", len(reports), len(files))
     todo = [path for path in files if path not in reports]
     if len(todo) < BULK_MIN_FILES:
         fresh = [await ingest_file(catalog, path, today) for path in todo]
@@ -181,11 +177,11 @@ async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileRe
     A file seen before with the same size and modification time is trusted unread;
     any other is read and recognised by its content hash (and remembered for next time).
     """
-    database = catalog.db
-    days = await database.digest_days_by_hash()
+    archive = catalog.db.archive
+    days = await archive.digest_days_by_hash()
     if not days:  # a first load: nothing to skip, and nothing to hash
         return {}
-    seen = await database.known_file_hashes()
+    seen = await archive.known_file_hashes()
     found: dict[Path, str] = {}
     unproven: list[Path] = []
     for path, signature in file_signatures(files).items():
@@ -196,7 +192,7 @@ async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileRe
             unproven.append(path)
     hashed = await asyncio.to_thread(_content_hashes, unproven)
     recognised = {path: item for path, item in hashed.items() if item[1] in days}
-    await database.remember_files(
+    await archive.remember_files(
         (str(path), signature, content_hash)
         for path, (signature, content_hash) in recognised.items()
     )
@@ -207,18 +203,6 @@ async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileRe
         )
         for path, content_hash in found.items()
     }
-
-
-def file_signatures(files: list[Path]) -> dict[Path, tuple[int, int]]:
-    """(size, mtime_ns) of each file that can be looked at (the parser reports the rest)."""
-    signatures = {}
-    for path in files:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        signatures[path] = (stat.st_size, stat.st_mtime_ns)
-    return signatures
 
 
 def _content_hashes(files: list[Path]) -> dict[Path, tuple[tuple[int, int], str]]:
@@ -258,7 +242,7 @@ async def _ingest_bulk(
     # spawn, not fork: this process runs threads (aiosqlite's), which fork does not copy.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        async with catalog.db.bulk_load():
+        async with catalog.db.index.bulk_load():
             in_flight: deque[asyncio.Future[list[PreparedFile]]] = deque()
             for batch in batches:
                 in_flight.append(loop.run_in_executor(pool, prepare_files, batch, today))
@@ -279,56 +263,11 @@ async def _ingest_bulk(
 
 async def _store(catalog: Catalog, prepared: list[PreparedFile]) -> list[FileReport]:
     storable = [item for item in prepared if item.digest is not None]
-    outcomes = await catalog.db.add_digests([item.digest for item in storable if item.digest])
+    outcomes = await catalog.db.archive.add_digests(
+        [item.digest for item in storable if item.digest]
+    )
     for item, outcome in zip(storable, outcomes, strict=True):
-        _finish(item.report, outcome)
+        item.report.outcome = outcome
+    for item in prepared:
+        _log(item.report)
     return [item.report for item in prepared]
-
-
-class FolderWatcher:
-    """Decides which files in the digest folder are ready to (re)ingest.
-
-    A file is ready once two looks at it, at least `settle_seconds` apart (the
-    previous pass, or a short wait within this one), see the same size and
-    modification time, so a digest still being written by a scraper is not taken
-    for a short day. A later, longer version is ingested again as additions.
-    """
-
-    def __init__(self, folder: Path, settle_seconds: float = SETTLE_SECONDS) -> None:
-        self.folder = folder
-        self.settle_seconds = settle_seconds
-        self._seen: dict[Path, tuple[int, int]] = {}
-        self._seen_at = float("-inf")  # time.time() of the look that filled _seen
-        self._done: dict[Path, tuple[int, int]] = {}
-
-    async def ready(self) -> list[Path]:
-        """Files new or changed since they were last ingested, and settled."""
-        first = self._scan()
-        changed = {path: sig for path, sig in first.items() if self._done.get(path) != sig}
-        now = time.time()
-        # The previous pass's look proves nothing if it was less than settle_seconds ago.
-        recent = now - self._seen_at < self.settle_seconds
-        unproven = [path for path, sig in changed.items() if recent or self._seen.get(path) != sig]
-        if any(now - changed[path][1] / 1e9 < self.settle_seconds for path in unproven):
-            await asyncio.sleep(self.settle_seconds)
-            second = self._scan()
-        else:
-            second = first
-        self._seen, self._seen_at = second, time.time()
-        return [path for path, sig in changed.items() if second.get(path) == sig]
-
-    def _scan(self) -> dict[Path, tuple[int, int]]:
-        if not self.folder.is_dir():
-            return {}
-        return file_signatures(digest_files([self.folder]))
-
-    def mark_done(self, path: Path) -> None:
-        """Remember the version of `path` just ingested (as last seen)."""
-        signature = self._seen.get(path) or self._scan().get(path)
-        if signature is not None:
-            self._done[path] = signature
-
-    def mark_all_done(self) -> None:
-        """Everything in the folder now counts as ingested (used at startup)."""
-        self._seen, self._seen_at = self._scan(), time.time()
-        self._done = dict(self._seen)

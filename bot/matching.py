@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot import text
 from bot.errors import UserError
@@ -45,6 +46,12 @@ class Keyword:
         if not self.exclude:
             return self.label
         return f"{self.label} (not: {', '.join(self.exclude)})"
+
+
+def keyword_key(typed: str) -> str:
+    """The key of a keyword as typed (see `Keyword.key`): `Diffusion Models` and
+    `diffusion model` have the same one."""
+    return " ".join(text.terms(typed))
 
 
 def parse_keyword(raw: str, exclude: str | None = None) -> Keyword:
@@ -125,7 +132,8 @@ class KeywordIndex:
     _END = ""  # marks a node where a keyword ends; terms are never empty
 
     def __init__(self, subscriptions: Iterable[tuple[str, str, int]] = ()) -> None:
-        self._root: dict = {}
+        # term -> child node; a node holds _END -> the keyword key ending there.
+        self._root: dict[str, Any] = {}
         self._members: dict[str, dict[str, set[int]]] = {}
         self._keywords_of: dict[int, dict[str, str]] = {}
         for key, exclude, user_id in subscriptions:

@@ -1,9 +1,12 @@
-"""Plain values passed between storage, the rules and the cogs."""
+"""Plain values passed between storage, the rules, the cogs and the CLI."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import NamedTuple
 
 from bot.digest import Link
 
@@ -41,3 +44,79 @@ class IngestOutcome:
     added_to_day: int = 0
     already_ingested: bool = False
     new_title_keys: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class NewPaper:
+    """A paper ready to store: display text plus its index form."""
+
+    title_key: str
+    title: str
+    abstract: str
+    links: tuple[Link, ...]
+    index_title: str
+    index_abstract: str
+    # The distinct terms of both, when prepare() was asked to keep them (a bot's new
+    # day, whose terms go on to the vocabulary); splitting the index text again costs
+    # more than keeping the stemmed words' sets.
+    terms: frozenset[str] | None = None
+
+    def vocabulary(self) -> frozenset[str]:
+        """The distinct index terms of title and abstract."""
+        if self.terms is not None:
+            return self.terms
+        return frozenset((*self.index_title.split(), *self.index_abstract.split()))
+
+
+@dataclass(frozen=True)
+class NewDigest:
+    """One parsed digest file ready to store."""
+
+    source: str
+    day: dt.date
+    content_hash: str
+    papers: Sequence[NewPaper]
+    file_signature: tuple[int, int] | None = None  # see digest.ParsedDigest
+
+
+class TermCounts(NamedTuple):
+    """How many papers hold each index term, counting papers up to id `upto`."""
+
+    counts: dict[str, int]
+    upto: int
+
+
+@dataclass(frozen=True)
+class GuildChannel:
+    """Where a server's digests go, and how posting there has been going."""
+
+    guild_id: int
+    channel_id: int
+    since_day: dt.date | None
+    failures: int = 0
+    retry_after: dt.datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One day's post in one server: how far it got."""
+
+    id: int
+    guild_id: int
+    day: dt.date
+    channel_id: int
+    header_message_id: int | None
+    thread_id: int | None
+    target_id: int | None
+    papers_sent: int
+    status: str
+    error: str | None
+
+
+class Subscribed(Enum):
+    """What asking to follow a keyword did."""
+
+    ADDED = "added"
+    DUPLICATE = "duplicate"
+    LIMIT = "limit"

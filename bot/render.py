@@ -17,6 +17,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import text
+from bot.dates import format_day, short_day
 from bot.models import Paper
 
 CONTENT_LIMIT = 2000
@@ -78,14 +79,6 @@ def query_note(corrections: Mapping[str, str], unknown: Sequence[str]) -> str | 
         more = len(unknown) - MAX_NOTED_WORDS
         lines.append(f"Left out (in no paper): {shown}" + (f" and {more} more" if more > 0 else ""))
     return "\n".join(lines) or None
-
-
-def format_day(day: dt.date) -> str:
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
-
-
-def short_day(day: dt.date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
 
 
 def days_text(days: Sequence[dt.date]) -> str:
@@ -221,6 +214,23 @@ def post_embed(paper: Paper, day: dt.date, rank: int) -> discord.Embed:
     )
 
 
+def day_messages(
+    papers: Sequence[Paper], day: dt.date, papers_sent: int
+) -> list[tuple[int, list[discord.Embed]]]:
+    """(index of first paper, embeds) for each message of a day's post still to send,
+    in page order, from paper `papers_sent` on."""
+    embeds = [
+        post_embed(paper, day, rank)
+        for rank, paper in enumerate(papers[papers_sent:], start=papers_sent + 1)
+    ]
+    messages = []
+    first = papers_sent
+    for batch in pack(embeds):
+        messages.append((first, batch))
+        first += len(batch)
+    return messages
+
+
 def pack(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
     """Group embeds into messages of at most 10 embeds and 6,000 embed characters."""
     messages: list[list[discord.Embed]] = []
@@ -271,7 +281,8 @@ def alert_messages(
     ]
     pieces: list[tuple[str, list[int]]] = []
     heading = f"<@{user_id}> today's papers matching your subscriptions:"
-    current, ids = [heading], []
+    current: list[str] = [heading]
+    ids: list[int] = []
     for line, (paper, _keywords) in zip(lines, matched, strict=True):
         if ids and len("\n".join([*current, line])) > CONTENT_LIMIT:
             pieces.append(("\n".join(current), ids))

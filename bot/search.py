@@ -7,23 +7,21 @@ candidate set so its cost does not grow with the archive.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import random
-import sqlite3
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
 from bot import matching, text
+from bot.errors import UserError
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
-from bot.storage import Database, TermCounts
+from bot.storage import Database
+from bot.vocabulary import Vocabulary, load_term_counts
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +31,7 @@ RERANKED = 60  # best of those re-scored for title evidence
 PROXIMITY_CHECKED = 12  # best of those re-read for how close the query words stand
 COMMON_SHARE = 0.4
 MAX_RESULTS = 50
-MAX_UNSETTLED_TERMS = 200_000  # the vocabulary settles by itself past this (see Vocabulary)
-# A start counts the terms of papers newer than the saved counts when they are at most
-# this share of the archive, else it counts the whole index again. Measured at 1M papers:
-# about 240 us a newer paper (stemming, then saving), against 8 us a paper for the whole
-# index plus 0.9 s to save it; even at 1/100, catching up costs a quarter of a recount.
-CATCH_UP_SHARE = 1 / 100
-MIN_CATCH_UP = 1_000
-CATCH_UP_BATCH = 2_000  # papers read at a time while catching up
+MAX_QUERY_CHARS = 300  # a search query, title or topic, in Discord and the CLI alike
 AUTOCOMPLETE_CHOICES = 25
 RANDOM_DRAWS = 64
 _EXACT_TITLE_BONUS = 1000.0
@@ -50,13 +41,19 @@ _PHRASE_BONUS = 6.0
 
 @dataclass(frozen=True)
 class SearchResults:
+    """One page of a search, with every ranked id so that later pages can be drawn."""
+
     papers: list[Paper]
-    total: int
+    ids: list[int]  # every match, best first (at most MAX_RESULTS)
     terms: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
     unknown: tuple[str, ...] = ()  # see QueryPlan
     # The corrections as a reader sees them (see readable_corrections).
     readable_corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
 
 
 @dataclass(frozen=True)
@@ -79,6 +76,22 @@ class QueryPlan:
         return " OR ".join(quote(term) for term in self.terms)
 
 
+def query_text(raw: str, what: str = "search") -> str:
+    """A query, title or topic as typed, spacing tidied; UserError if blank or too long.
+
+    `what` names the option in the message (`search`, `title`, `topic`).
+    """
+    query = " ".join(raw.split())
+    if not query:
+        raise UserError(f"Type a few words for the {what}, e.g. `diffusion models`.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise UserError(
+            f"That {what} is {len(query):,} characters long; "
+            f"keep it under {MAX_QUERY_CHARS} characters."
+        )
+    return query
+
+
 def quote(term: str) -> str:
     """One FTS5 string token; the only way user-derived text enters a MATCH."""
     return '"' + term.replace('"', '""') + '"'
@@ -90,124 +103,6 @@ def keyword_expression(keyword: Keyword) -> str:
     for term in keyword.exclude:
         expression += " NOT " + quote(term)
     return expression
-
-
-class Vocabulary:
-    """The index's terms with their document counts, for typo correction.
-
-    Like the full-text index, it takes new papers cheaply and merges later: the terms of
-    papers added since the last `settle()` are tallied apart, in a small tally. At 1M
-    papers the main tally holds 850k terms spread over ~100 MB, so each update misses
-    the TLB (about 0.5 µs), and a new day brings 16k (term, paper) pairs. `Catalog.tidy`
-    settles after each pass; correcting a typo settles first, if that has not happened.
-    """
-
-    def __init__(self, counts: Mapping[str, int] | None = None) -> None:
-        self._settled: Counter[str] = Counter()
-        self._recent: Counter[str] = Counter()
-        # Candidates for correction, by (length, first two letters) and (length, last two):
-        # one edit in a word of four or more letters leaves one of its ends intact.
-        self._by_ends: dict[tuple[int, str], list[str]] = {}
-        self.add_counts(counts or {})
-
-    def __contains__(self, term: object) -> bool:
-        return term in self._recent or term in self._settled
-
-    def __len__(self) -> int:
-        settled = self._settled
-        return len(settled) + sum(term not in settled for term in self._recent)
-
-    @property
-    def unsettled(self) -> int:
-        """Distinct terms counted since the last `settle()`."""
-        return len(self._recent)
-
-    def count(self, term: str) -> int:
-        """The number of papers that hold `term`."""
-        return self._settled.get(term, 0) + self._recent.get(term, 0)
-
-    def counts(self) -> dict[str, int]:
-        """Every term with its document count (a copy)."""
-        return dict(self._settled + self._recent)
-
-    def add_counts(self, counts: Mapping[str, int]) -> None:
-        """Add document counts; terms seen for the first time become correction targets."""
-        self.settle()
-        new_terms = [term for term in counts if term not in self._settled]
-        self._settled.update(counts)
-        _index_ends(self._by_ends, new_terms)
-
-    def add_documents(self, documents: Iterable[Iterable[str]]) -> None:
-        """Count each document's distinct terms (one collection each)."""
-        self._recent.update(chain.from_iterable(documents))  # Counter.update counts in C
-        if len(self._recent) > MAX_UNSETTLED_TERMS:  # nothing settled it (no pass ran)
-            self.settle()
-
-    def settle(self) -> None:
-        """Fold the tally of recent papers into the main one."""
-        recent, settled = self._recent, self._settled
-        if not recent:
-            return
-        new_terms = [term for term in recent if term not in settled]
-        settled.update(recent)
-        _index_ends(self._by_ends, new_terms)
-        recent.clear()
-
-    def correct(self, term: str) -> str | None:
-        """`term` if indexed, else the closest indexed term of similar spelling, else None.
-
-        Of equally close terms, the one in most papers wins (then the first alphabetically).
-        """
-        if term in self:
-            return term
-        if len(term) < 4 or not term.isalpha():
-            return None
-        self.settle()  # recent terms become candidates: at most once per new day
-        # One edit (a transposition counts as one) per short word, two for long words.
-        max_edits = 1 if len(term) < 8 else 2
-        candidates = {
-            candidate
-            for length in range(len(term) - max_edits, len(term) + max_edits + 1)
-            for key in _end_keys(term, length)
-            for candidate in self._by_ends.get(key, ())
-        }
-        matches = process.extract(
-            term, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None
-        )
-        if not matches:
-            return None
-        counts = self._settled
-        best = min(matches, key=lambda match: (match[1], -counts[match[0]], match[0]))
-        return best[0]
-
-
-def count_terms(
-    texts: Iterable[tuple[str, str]], stems: text.StemCache | None = None
-) -> Counter[str]:
-    """Papers per index term over (title, abstract) pairs: a paper counts once for each
-    of its distinct terms, as the index's own counts (`Database.vocabulary`) do.
-
-    The one difference: FTS5 cuts a term over 32 KB short, which no search can ask for.
-    """
-    counts: Counter[str] = Counter()
-    for title, abstract in texts:
-        counts.update({*text.terms(title, stems), *text.terms(abstract, stems)})
-    return counts
-
-
-def _worth_catching_up(saved_upto: int, newest: int) -> bool:
-    behind = newest - saved_upto
-    return 0 <= behind <= max(newest * CATCH_UP_SHARE, MIN_CATCH_UP)
-
-
-def _index_ends(by_ends: dict[tuple[int, str], list[str]], terms: Iterable[str]) -> None:
-    for term in terms:
-        for key in _end_keys(term, len(term)):
-            by_ends.setdefault(key, []).append(term)
-
-
-def _end_keys(term: str, length: int) -> tuple[tuple[int, str], tuple[int, str]]:
-    return (length, "^" + term[:2]), (length, term[-2:] + "$")
 
 
 class Catalog:
@@ -228,9 +123,9 @@ class Catalog:
 
     async def tidy(self) -> int:
         """Upkeep after a pass has posted: settle the vocabulary, merge the index
-        (`Database.tidy_index`, whose merge steps it returns)."""
+        (`SearchIndex.tidy`, whose merge steps it returns)."""
         self.vocabulary.settle()
-        return await self.db.tidy_index()
+        return await self.db.index.tidy()
 
     @classmethod
     async def load(cls, database: Database) -> Catalog:
@@ -240,48 +135,9 @@ class Catalog:
 
     async def reload(self) -> None:
         """Read the vocabulary and paper count afresh (at start, after a bulk load)."""
-        self.vocabulary = Vocabulary(await self._term_counts())
-        self.paper_total = await self.db.max_paper_id()
+        self.vocabulary = Vocabulary(await load_term_counts(self.db))
+        self.paper_total = await self.db.archive.max_paper_id()
         self._days = None
-
-    async def _term_counts(self) -> dict[str, int]:
-        """The saved term counts plus those of newer papers; or, when there are many
-        newer papers, the counts of the whole index (7.4 s at 1M papers), saved."""
-        saved = await self.db.saved_term_counts()
-        newest = await self.db.max_paper_id()
-        if saved is not None and _worth_catching_up(saved.upto, newest):
-            added = await self._count_terms_between(saved.upto, newest)
-            if added.upto == saved.upto:
-                return saved.counts
-            await self._save_term_counts(added, since=saved.upto)
-            counts = saved.counts
-            for term, papers in added.counts.items():
-                counts[term] = counts.get(term, 0) + papers
-            return counts
-        counts = await self.db.vocabulary()
-        # Papers stored while the index was read may or may not be counted: save only
-        # counts that end exactly at `newest`.
-        if await self.db.max_paper_id() == newest:
-            await self._save_term_counts(TermCounts(counts, newest))
-        return counts
-
-    async def _count_terms_between(self, after: int, upto: int) -> TermCounts:
-        """The term counts of the papers with ids in (`after`, `upto`], read a batch at
-        a time; stopping at `upto` bounds the work while another process stores more."""
-        counts: Counter[str] = Counter()
-        done = after
-        while batch := await self.db.texts_after(done, upto, CATCH_UP_BATCH):
-            texts = [(title, abstract) for _, title, abstract in batch]
-            # A stem cache of its own, freed after: these words need not stay in memory.
-            counts.update(await asyncio.to_thread(count_terms, texts, text.StemCache()))
-            done = batch[-1][0]
-        return TermCounts(counts, done)
-
-    async def _save_term_counts(self, counts: TermCounts, since: int | None = None) -> None:
-        try:
-            await self.db.save_term_counts(counts, since=since)
-        except sqlite3.OperationalError as error:  # busy, full: the next start counts again
-            log.warning("could not save the term counts: %s", error)
 
     def plan(self, query: str) -> QueryPlan:
         corrections: dict[str, str] = {}
@@ -303,16 +159,14 @@ class Catalog:
 
     # -- /search ----------------------------------------------------------------
 
-    async def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchResults:
-        """The best matches for `query`, best first: `limit` of them from `offset`."""
+    async def search(self, query: str, limit: int = 5) -> SearchResults:
+        """The best matches for `query`, best first: the first `limit` as papers, and
+        every match's id (`papers` draws the later pages)."""
         plan = self.plan(query)
         ranked = await self.rank(query, plan)
-        page_ids = ranked[offset : offset + limit]
-        papers = await self.db.papers_by_ids(page_ids)
+        papers = await self.papers(ranked[:limit])
         readable = readable_corrections(plan, papers)
-        return SearchResults(
-            papers, len(ranked), plan.terms, plan.corrections, plan.unknown, readable
-        )
+        return SearchResults(papers, ranked, plan.terms, plan.corrections, plan.unknown, readable)
 
     async def rank(self, query: str, plan: QueryPlan | None = None) -> list[int]:
         """Ids of the best matches for `query` (at most MAX_RESULTS), best first.
@@ -327,16 +181,16 @@ class Catalog:
         if all(self._in_most_papers(term) for term in selected):
             # FTS5 clamps the IDF of a term held by over half the papers to ~0, so BM25
             # would score every match alike, after reading each term's whole doclist.
-            newest = await self.db.newest_matches(selective, CANDIDATES)
+            newest = await self.db.index.newest_matches(selective, CANDIDATES)
             scored = [(paper_id, 0.0) for paper_id in newest]
         else:
-            scored = await self.db.ranked_matches(selective, CANDIDATES, TITLE_WEIGHT)
+            scored = await self.db.index.ranked_matches(selective, CANDIDATES, TITLE_WEIGHT)
         if not scored and len(plan.terms) > 1:
-            scored = await self.db.ranked_matches(plan.any_term, CANDIDATES, TITLE_WEIGHT)
+            scored = await self.db.index.ranked_matches(plan.any_term, CANDIDATES, TITLE_WEIGHT)
         scored.sort(key=lambda item: item[1], reverse=True)
         head = [paper_id for paper_id, _ in scored[:RERANKED]]
         query_key = text.title_key(query)
-        texts, exact_id = await self.db.texts_and_title_match(head, query_key)
+        texts, exact_id = await self.db.archive.texts_and_title_match(head, query_key)
         if exact_id is not None and exact_id not in head:
             head.insert(0, exact_id)
         scores = dict(scored)
@@ -372,7 +226,7 @@ class Catalog:
 
     async def papers(self, ids: Sequence[int]) -> list[Paper]:
         """Papers by id, in the order given."""
-        return await self.db.papers_by_ids(ids)
+        return await self.db.archive.papers_by_ids(ids)
 
     # -- /paper -----------------------------------------------------------------
 
@@ -382,21 +236,21 @@ class Catalog:
         """Up to `limit` (id, title) fuzzy matches for a partly typed title, best first."""
         raw_words = text.words(fragment)[:12]
         if not raw_words:
-            return await self.db.latest_titles(limit)
+            return await self.db.archive.latest_titles(limit)
         *whole, last = raw_words
         if len(last) < 2 and not whole:
-            return await self.db.latest_titles(limit)  # one letter says too little
+            return await self.db.archive.latest_titles(limit)  # one letter says too little
         # Prefixes of 2+ letters use the prefix index; one letter would scan every term.
         partial = [quote(last) + "*"] if len(last) >= 2 else []
         prefix_query = " ".join([*map(quote, whole), *partial])
-        candidates = dict(await self.db.title_matches(prefix_query, 200))
+        candidates = dict(await self.db.index.title_matches(prefix_query, 200))
         if len(candidates) < limit:
             plan = self.plan(fragment)
             if plan.terms:
                 # Unscored: BM25 would read every title holding a common word.
-                loose = await self.db.newest_matches("{title} : (" + plan.any_term + ")", 200)
+                loose = await self.db.index.newest_matches("{title} : (" + plan.any_term + ")", 200)
                 extra = [paper_id for paper_id in loose if paper_id not in candidates]
-                candidates.update(await self.db.titles_by_ids(extra))
+                candidates.update(await self.db.archive.titles_by_ids(extra))
         best = process.extract(
             fragment,
             candidates,
@@ -411,13 +265,13 @@ class Catalog:
         key = text.title_key(title)
         if not key:
             return None
-        paper_id = await self.db.paper_id_by_key(key)
+        paper_id = await self.db.archive.paper_id_by_key(key)
         if paper_id is None:
             ranked = await self.rank(title)
             paper_id = ranked[0] if ranked else None
         if paper_id is None:
             return None
-        papers = await self.db.papers_by_ids([paper_id])
+        papers = await self.db.archive.papers_by_ids([paper_id])
         return papers[0] if papers else None
 
     # -- /random ----------------------------------------------------------------
@@ -427,11 +281,11 @@ class Catalog:
     ) -> Paper | None:
         """A paper drawn uniformly from all papers, or from those matching `topic`."""
         rng = rng or random.Random()
-        highest = self.paper_total or await self.db.max_paper_id()  # ids are dense
+        highest = self.paper_total or await self.db.archive.max_paper_id()  # ids are dense
         if highest == 0:
             return None
         if topic is None or not topic.strip():
-            paper_id = await self.db.nearest_paper_id(rng.randint(1, highest))
+            paper_id = await self.db.archive.nearest_paper_id(rng.randint(1, highest))
         else:
             plan = self.plan(topic)
             if not plan.terms:
@@ -439,7 +293,7 @@ class Catalog:
             paper_id = await self._random_match(plan.all_terms, highest, rng)
         if paper_id is None:
             return None
-        papers = await self.db.papers_by_ids([paper_id])
+        papers = await self.db.archive.papers_by_ids([paper_id])
         return papers[0] if papers else None
 
     async def _random_match(self, match: str, highest: int, rng: random.Random) -> int | None:
@@ -447,14 +301,14 @@ class Catalog:
         # Cheap when the topic is common; the exact count-and-pick fallback is cheap
         # when it is rare. Each way is uniform over the matches, so the mix is too.
         draws = [rng.randint(1, highest) for _ in range(RANDOM_DRAWS)]
-        hits = set(await self.db.matching_among(match, draws))
+        hits = set(await self.db.index.matching_among(match, draws))
         for paper_id in draws:
             if paper_id in hits:
                 return paper_id
-        count = await self.db.count_matches(match)
+        count = await self.db.index.count_matches(match)
         if count == 0:
             return None
-        return await self.db.nth_match(match, rng.randrange(count))
+        return await self.db.index.nth_match(match, rng.randrange(count))
 
     # -- /subscribe previews -----------------------------------------------------
 
@@ -466,9 +320,9 @@ class Catalog:
         examples are checked against that definition all the same.
         """
         expression = keyword_expression(keyword)
-        count = await self.db.count_matches(expression)
-        candidates = await self.db.ranked_matches(expression, examples * 5, TITLE_WEIGHT)
-        papers = await self.db.papers_by_ids([paper_id for paper_id, _ in candidates])
+        count = await self.db.index.count_matches(expression)
+        candidates = await self.db.index.ranked_matches(expression, examples * 5, TITLE_WEIGHT)
+        papers = await self.db.archive.papers_by_ids([paper_id for paper_id, _ in candidates])
         confirmed = [paper for paper in papers if matching.matches(keyword, PaperText.of(paper))]
         return count, confirmed[:examples]
 
@@ -476,12 +330,12 @@ class Catalog:
 
     async def day(self, day: dt.date) -> list[Paper]:
         """The day's papers in page order."""
-        return await self.db.papers_by_ids(await self.db.day_paper_ids(day))
+        return await self.db.archive.papers_by_ids(await self.db.archive.day_paper_ids(day))
 
     async def known_days(self) -> list[DaySummary]:
         """Every day with papers, newest first (cached until the next ingest)."""
         if self._days is None:
-            self._days = await self.db.known_days()
+            self._days = await self.db.archive.known_days()
         return self._days
 
 

@@ -1,6 +1,6 @@
 """Text normalisation shared by ingest, search and subscription matching.
 
-One tokenisation for everything: the full-text index stores `index_text()` of each
+One tokenisation for everything: the full-text index stores the `terms()` of each
 paper, queries go through `terms()`, and alert matching compares `terms()` of a
 keyword with `terms()` of a paper, so `/search` and alerts always agree.
 """
@@ -132,11 +132,6 @@ def terms(text: str, stems: StemCache | None = None) -> list[str]:
         if len(stems) > 500_000:  # bound memory on adversarial vocabularies
             stems.clear()
     return list(map(stems.__getitem__, words(text)))
-
-
-def index_text(text: str) -> str:
-    """The form of `text` stored in the full-text index: its terms joined by spaces."""
-    return " ".join(terms(text))
 
 
 def title_key(title: str) -> str:

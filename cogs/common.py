@@ -1,30 +1,17 @@
-"""Helpers every cog uses to answer interactions."""
+"""Pieces several cogs share: option types and day autocomplete."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import discord
 from discord import app_commands
 
 from bot import render
-from bot.client import reply_ephemeral
-from bot.errors import UserError
-from bot.search import Catalog
+from bot.dates import format_day
+from bot.search import MAX_QUERY_CHARS, Catalog
 
-
-@asynccontextmanager
-async def user_errors(interaction: discord.Interaction) -> AsyncIterator[None]:
-    """Answer a `UserError` raised in the block with its message, privately.
-
-    Expected outcomes (bad input, nothing found) end here; anything else propagates
-    to the command tree's handler, which logs it and apologises.
-    """
-    try:
-        yield
-    except UserError as error:
-        await reply_ephemeral(interaction, error.message)
+#: A search query, title or topic: Discord itself refuses empty or longer text.
+QueryText = app_commands.Range[str, 1, MAX_QUERY_CHARS]
+#: A day as typed, e.g. `Mar 14` or `2026-03-14`.
+DayText = app_commands.Range[str, 1, 40]
 
 
 async def day_choices(catalog: Catalog, current: str) -> list[app_commands.Choice[str]]:
@@ -32,7 +19,7 @@ async def day_choices(catalog: Catalog, current: str) -> list[app_commands.Choic
     needle = current.strip().lower()
     choices = []
     for summary in await catalog.known_days():
-        label = f"{render.format_day(summary.day)} · {summary.paper_count} papers"
+        label = f"{format_day(summary.day)} · {summary.paper_count} papers"
         if needle in label.lower() or needle in summary.day.isoformat():
             choices.append(
                 app_commands.Choice(name=render.choice_name(label), value=summary.day.isoformat())

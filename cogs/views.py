@@ -80,11 +80,11 @@ class Pager(OwnedView):
         await interaction.response.edit_message(embed=await self.draw(self.page), view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, emoji="◀")
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
         await self._turn(interaction, -1)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, emoji="▶")
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
         await self._turn(interaction, +1)
 
 
@@ -103,7 +103,9 @@ class RerollView(OwnedView):
         add_link_buttons(self, paper)
 
     @discord.ui.button(label="Another", style=discord.ButtonStyle.primary, emoji="🎲", row=1)
-    async def another(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+    async def another(
+        self, interaction: discord.Interaction, _: discord.ui.Button[RerollView]
+    ) -> None:
         paper = await self.roll()
         if paper is None:
             await interaction.response.send_message("No more papers on that topic.", ephemeral=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import Settings, create_bot
-from bot.client import Paperboy
+from bot.client import Paperboy, create_bot
+from bot.config import Settings
 from bot.ingest import ingest_paths
 from bot.search import Catalog
 from bot.storage import Database
-from tests.simbot import Sim, assert_all_answered
+from tests.simbot import Sim, assert_all_answered, raise_unexpected_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -76,8 +76,8 @@ async def started_bots() -> AsyncIterator[list[Paperboy]]:
     bots: list[Paperboy] = []
     yield bots
     for bot in bots:
-        if bot._database is not None:
-            await bot._database.close()
+        if bot.started:
+            await bot.database.close()
 
 
 @pytest.fixture
@@ -94,6 +94,7 @@ async def sim(
     """paperboy running in SimCord; at the end, every interaction must have been answered."""
     sim = Sim(simcord_env, bot_settings, started_bots)
     yield sim
+    raise_unexpected_errors(simcord_env)
     assert_all_answered(simcord_env)
 
 

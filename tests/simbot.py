@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import discord
 import simcord
+from discord import app_commands
 from simcord.backend.models.interaction import ResponseKind
 
-from bot import Settings, create_bot
-from bot.client import Paperboy
+from bot.client import Paperboy, create_bot
+from bot.config import Settings
+from bot.errors import UserError
 
 
 @dataclass
@@ -31,6 +35,48 @@ class Sim:
         self.bots.append(new_bot)
         await self.env.restart_bot(new_bot)
         return new_bot
+
+
+def is_answer(error: BaseException) -> bool:
+    """Whether an error that reached the command tree is an expected answer: bad input
+    or a refused permission, answered privately by the tree's handler.
+
+    SimCord records every error the tree's handler sees; these are not failures.
+    """
+    original = getattr(error, "original", error)
+    return isinstance(original, UserError) or isinstance(error, app_commands.MissingPermissions)
+
+
+def raise_unexpected_errors(env: simcord.Env) -> None:
+    """Fail with the bot's errors not yet acknowledged (by `simcord.assert_error` or
+    an earlier call) other than expected answers; acknowledges them all."""
+    fresh = env.errors_since(env._errors_acknowledged)  # SimCord 3.2 keeps no public cursor
+    env.errors  # noqa: B018 - reading acknowledges every error so far
+    unexpected = [error for error in fresh if not is_answer(error)]
+    if unexpected:
+        raise ExceptionGroup("the bot raised unexpected errors", unexpected)
+
+
+@asynccontextmanager
+async def run_bot(bot: Paperboy) -> AsyncIterator[simcord.Env]:
+    """`simcord.run(bot)` that fails on unexpected errors only (see `is_answer`)."""
+    async with simcord.run(bot) as env:
+        try:
+            yield env
+        finally:
+            raise_unexpected_errors(env)
+
+
+def as_typed(bot: Paperboy, command: str, options: dict[str, str]) -> dict[str, str]:
+    """Text options cut to the length the command's schema allows, as the Discord client
+    cuts what a member types (longer values never reach the bot)."""
+    found = bot.tree.get_command(command)
+    assert isinstance(found, app_commands.Command)
+    schema = found.to_dict(bot.tree)
+    limits = {o["name"]: o["max_length"] for o in schema.get("options", []) if "max_length" in o}
+    return {
+        name: value[: limits[name]] if name in limits else value for name, value in options.items()
+    }
 
 
 def assert_all_answered(env: simcord.Env) -> None:

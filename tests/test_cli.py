@@ -173,18 +173,18 @@ def test_day_defaults_to_the_latest(ingested: Path, capsys: pytest.CaptureFixtur
 def test_unknown_day(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["day", "Mar 15"]) == 1
     out = capsys.readouterr().out
-    assert "No digest for" in out
-    assert re.search(r"Known days: \d{4}-03-14, \d{4}-03-13$", out, re.MULTILINE)
+    # The bot's own words, as /digest and /post answer.
+    assert re.search(r"No digest for Mar 15, (\d{4})\. Nearest days: Mar 13, \1, Mar 14, \1\.", out)
 
 
 def test_day_that_is_not_a_date(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["day", "someday"]) == 1
-    assert "Not a date" in capsys.readouterr().out
+    assert "“someday” is not a date. Try `Mar 14`" in capsys.readouterr().out
 
 
 def test_day_on_an_empty_archive(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["day", "Mar 13"]) == 1
-    assert "paperboy ingest" in capsys.readouterr().out
+    assert capsys.readouterr().out == "No digests are loaded yet. Run `paperboy ingest` first.\n"
 
 
 def test_run_without_token(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import shutil
 import sqlite3
 from pathlib import Path
@@ -12,11 +13,14 @@ import pytest
 
 from bot import text
 from bot.digest import Link, parse_file
-from bot.ingest import FolderWatcher, digest_files, ingest_file, ingest_paths, prepare
-from bot.models import DaySummary
+from bot.ingest import ingest_file, ingest_paths, ingest_settled, prepare
+from bot.models import DaySummary, NewPaper
 from bot.search import Catalog
-from bot.storage import MIGRATIONS, Database, NewPaper
+from bot.storage import Database
+from bot.storage.connection import migration_scripts
+from bot.watcher import FolderWatcher, digest_files
 from tests.conftest import SEED_MAR13, SEED_MAR14, SEEDS, TODAY
+from tests.helpers import add_digest, index_text, paper_count, schema_version
 
 MAR13 = dt.date(2026, 3, 13)
 MAR14 = dt.date(2026, 3, 14)
@@ -28,11 +32,11 @@ NEW_ABSTRACT = (
 
 
 async def appearance_count(database: Database) -> int:
-    return sum(summary.paper_count for summary in await database.known_days())
+    return sum(summary.paper_count for summary in await database.archive.known_days())
 
 
 async def digest_count(database: Database) -> int:
-    return len(await database._rows("SELECT id FROM digests"))
+    return len(await database.connection.rows("SELECT id FROM digests"))
 
 
 def new_paper(title: str, abstract: str = NEW_ABSTRACT) -> NewPaper:
@@ -41,8 +45,8 @@ def new_paper(title: str, abstract: str = NEW_ABSTRACT) -> NewPaper:
         title=title,
         abstract=abstract,
         links=(),
-        index_title=text.index_text(title),
-        index_abstract=text.index_text(abstract),
+        index_title=index_text(title),
+        index_abstract=index_text(abstract),
     )
 
 
@@ -73,10 +77,10 @@ async def test_ingest_seeds(catalog: Catalog) -> None:
         3,
         87,
     )
-    assert await database.paper_count() == 163
-    assert await database.known_days() == [DaySummary(MAR14, 87), DaySummary(MAR13, 79)]
+    assert await paper_count(database) == 163
+    assert await database.archive.known_days() == [DaySummary(MAR14, 87), DaySummary(MAR13, 79)]
     assert await appearance_count(database) == 166
-    assert await database.latest_day() == MAR14
+    assert await database.archive.latest_day() == MAR14
     assert await digest_count(database) == 2
 
 
@@ -88,17 +92,15 @@ async def test_day_order_follows_the_file(seeded: Catalog) -> None:
 
 async def test_papers_on_both_days_are_stored_once(seeded: Catalog) -> None:
     key = text.title_key("Masked Thought: Simply Masking Partial Reasoning Steps")
-    rows = await seeded.db._rows(
+    rows = await seeded.db.connection.rows(
         "SELECT id, first_day FROM papers WHERE title_key LIKE ?", (key + "%",)
     )
     [(paper_id, first_day)] = rows
     assert first_day == MAR13.isoformat()
-    [paper] = await seeded.db.papers_by_ids([paper_id])
+    [paper] = await seeded.db.archive.papers_by_ids([paper_id])
     assert paper.days == (MAR13, MAR14)
-    assert await seeded.db.days_before(paper_id, MAR14)
-    assert not await seeded.db.days_before(paper_id, MAR13)
-    assert paper_id in await seeded.db.day_paper_ids(MAR13)
-    assert paper_id in await seeded.db.day_paper_ids(MAR14)
+    assert paper_id in await seeded.db.archive.day_paper_ids(MAR13)
+    assert paper_id in await seeded.db.archive.day_paper_ids(MAR14)
 
 
 async def test_stored_links(seeded: Catalog) -> None:
@@ -122,10 +124,10 @@ async def test_database_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "paperboy.db"
     async with await Database.open(path) as database:
         await ingest_paths(Catalog(database), [SEEDS], today=TODAY)
-        assert await database.schema_version() == len(MIGRATIONS)
+        assert await schema_version(database) == len(migration_scripts())
     async with await Database.open(path) as database:
-        assert await database.schema_version() == len(MIGRATIONS)
-        assert await database.paper_count() == 163
+        assert await schema_version(database) == len(migration_scripts())
+        assert await paper_count(database) == 163
         catalog = await Catalog.load(database)
         assert "bottleneck" in catalog.vocabulary
         results = await catalog.search("concept bottleneck")
@@ -150,7 +152,7 @@ async def test_same_files_again_change_nothing(seeded: Catalog) -> None:
         assert report.outcome.already_ingested
         assert report.outcome.new_papers == 0
         assert "already ingested" in report.summary()
-    assert await seeded.db.paper_count() == 163
+    assert await paper_count(seeded.db) == 163
     assert await appearance_count(seeded.db) == 166
     assert await digest_count(seeded.db) == 2
 
@@ -162,14 +164,14 @@ async def test_same_content_under_another_name_is_already_ingested(
     shutil.copyfile(SEED_MAR14, copy)
     report = await ingest_file(seeded, copy, today=TODAY)
     assert report.outcome is not None and report.outcome.already_ingested
-    assert await seeded.db.paper_count() == 163
+    assert await paper_count(seeded.db) == 163
 
 
 async def test_longer_version_of_a_known_day_adds_only_the_new_paper(
     seeded: Catalog, seeds_dir: Path
 ) -> None:
     database = seeded.db
-    before = await database.day_paper_ids(MAR14)
+    before = await database.archive.day_paper_ids(MAR14)
     path = seeds_dir / SEED_MAR14.name
     path.chmod(0o644)
     with path.open("a", encoding="utf-8") as handle:
@@ -184,14 +186,14 @@ async def test_longer_version_of_a_known_day_adds_only_the_new_paper(
     assert report.outcome.known_papers == 87
     assert report.outcome.added_to_day == 1
     assert report.outcome.new_title_keys == (text.title_key(NEW_TITLE),)
-    after = await database.day_paper_ids(MAR14)
+    after = await database.archive.day_paper_ids(MAR14)
     assert after[:-1] == before
-    [paper] = await database.papers_by_ids(after[-1:])
+    [paper] = await database.archive.papers_by_ids(after[-1:])
     assert paper.title == NEW_TITLE
     assert paper.days == (MAR14,)
     assert paper.code_url == "https://github.com/example/zyzzogeton"
-    assert await database.paper_count() == 164
-    assert await database.known_days() == [DaySummary(MAR14, 88), DaySummary(MAR13, 79)]
+    assert await paper_count(database) == 164
+    assert await database.archive.known_days() == [DaySummary(MAR14, 88), DaySummary(MAR13, 79)]
     assert await appearance_count(database) == 167
     # The catalog's vocabulary learned the new words: typos of them are corrected.
     results = await seeded.search("zyzzogetonn")
@@ -207,7 +209,7 @@ async def test_a_known_paper_on_a_new_day_is_linked_not_copied(
     report = await ingest_file(seeded, path, today=TODAY)
     assert report.outcome is not None
     assert (report.outcome.new_papers, report.outcome.known_papers) == (1, 1)
-    assert await seeded.db.paper_count() == 164
+    assert await paper_count(seeded.db) == 164
     paper = await seeded.find_paper(title)
     assert paper is not None
     assert paper.days == (MAR14, dt.date(2026, 3, 15))
@@ -233,7 +235,7 @@ async def test_duplicate_title_in_a_file_is_reported_and_stored_once(
     assert "repeated" in problem.message
     assert report.outcome is not None
     assert report.outcome.new_papers == 2
-    assert await catalog.db.paper_count() == 2
+    assert await paper_count(catalog.db) == 2
     day = await catalog.day(dt.date(2026, 3, 15))
     assert [p.title for p in day] == [NEW_TITLE, "Another Title"]
     assert day[0].abstract == NEW_ABSTRACT  # the first one is kept
@@ -244,7 +246,7 @@ def test_prepare_reports_titles_without_words(tmp_path: Path) -> None:
     digest = parse_file(path, today=TODAY)
     papers = prepare(digest)
     assert [p.title for p in papers] == [NEW_TITLE]
-    assert papers[0].index_title == text.index_text(NEW_TITLE)
+    assert papers[0].index_title == index_text(NEW_TITLE)
     assert any("no words" in problem.message and problem.line == 3 for problem in digest.problems)
 
 
@@ -265,32 +267,32 @@ async def test_failed_digest_transaction_leaves_nothing_behind(seeded: Catalog) 
     # Two papers with one title key break the UNIQUE constraint halfway through the write.
     clash = [new_paper(NEW_TITLE), new_paper(NEW_TITLE.upper())]
     with pytest.raises(sqlite3.IntegrityError):
-        await database.add_digest("broken.txt", dt.date(2026, 3, 15), "hash-1", clash)
+        await add_digest(database, "broken.txt", dt.date(2026, 3, 15), "hash-1", clash)
 
-    assert await database.paper_count() == 163
-    assert await database.known_days() == [DaySummary(MAR14, 87), DaySummary(MAR13, 79)]
-    assert not await database.digest_known("hash-1")
+    assert await paper_count(database) == 163
+    assert await database.archive.known_days() == [DaySummary(MAR14, 87), DaySummary(MAR13, 79)]
+    assert not await database.archive.digest_known("hash-1")
     assert await digest_count(database) == 2
-    assert await database.count_matches('"zyzzogeton"') == 0
-    assert await database.title_matches('"zyzzogeton"', 10) == []
+    assert await database.index.count_matches('"zyzzogeton"') == 0
+    assert await database.index.title_matches('"zyzzogeton"', 10) == []
 
     # The database is still usable, and the same digest can be stored once fixed.
-    outcome = await database.add_digest(
-        "fixed.txt", dt.date(2026, 3, 15), "hash-1", [new_paper(NEW_TITLE)]
+    outcome = await add_digest(
+        database, "fixed.txt", dt.date(2026, 3, 15), "hash-1", [new_paper(NEW_TITLE)]
     )
     assert outcome.new_papers == 1
-    assert await database.digest_known("hash-1")
-    assert await database.paper_count() == 164
-    assert await database.count_matches('"zyzzogeton"') == 1
+    assert await database.archive.digest_known("hash-1")
+    assert await paper_count(database) == 164
+    assert await database.index.count_matches('"zyzzogeton"') == 1
 
 
 async def test_add_digest_twice_with_one_hash(database: Database) -> None:
     day = dt.date(2026, 3, 15)
-    first = await database.add_digest("a.txt", day, "same", [new_paper(NEW_TITLE)])
-    second = await database.add_digest("b.txt", day, "same", [new_paper("Other")])
+    first = await add_digest(database, "a.txt", day, "same", [new_paper(NEW_TITLE)])
+    second = await add_digest(database, "b.txt", day, "same", [new_paper("Other")])
     assert first.new_papers == 1
     assert second.already_ingested
-    assert await database.paper_count() == 1
+    assert await paper_count(database) == 1
 
 
 async def test_digest_without_papers_stores_nothing(catalog: Catalog, tmp_path: Path) -> None:
@@ -302,8 +304,8 @@ async def test_digest_without_papers_stores_nothing(catalog: Catalog, tmp_path: 
     assert report.outcome is None
     assert "nothing stored" in report.summary()
     assert any(problem.message == "no papers found" for problem in report.problems)
-    assert await catalog.db.paper_count() == 0
-    assert await catalog.db.known_days() == []
+    assert await paper_count(catalog.db) == 0
+    assert await catalog.db.archive.known_days() == []
     assert await digest_count(catalog.db) == 0
 
 
@@ -334,7 +336,7 @@ async def test_bad_files_store_nothing_and_good_ones_still_do(
         assert all(problem.source == report.source for problem in report.problems)
     assert "binary" in by_name["001_binary.txt"].problems[0].message
     assert "no date line" in by_name["004_nodate.txt"].problems[0].message
-    assert await catalog.db.paper_count() == 163
+    assert await paper_count(catalog.db) == 163
     assert await appearance_count(catalog.db) == 166
 
 
@@ -385,3 +387,24 @@ async def test_folder_watcher_waits_while_a_file_is_being_written(tmp_path: Path
 
 async def test_folder_watcher_without_a_folder_finds_nothing(tmp_path: Path) -> None:
     assert await FolderWatcher(tmp_path / "missing").ready() == []
+
+
+async def test_each_problem_of_a_settled_file_is_logged_once(
+    catalog: Catalog, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    watcher = FolderWatcher(folder, settle_seconds=0)
+    (folder / "stored.txt").write_text(
+        "Mar 15, 2026\n\nA Title With No Abstract\n\nAnother Title\n\n"
+        "We study things. It works well. We release code and data for everyone.\n",
+        encoding="utf-8",
+    )
+    (folder / "empty.txt").write_text("\n\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="bot"):
+        reports = await ingest_settled(catalog, watcher)
+    problems = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("digest problem")
+    ]
+    expected = [f"digest problem: {p}" for report in reports for p in report.problems]
+    assert len(expected) == 2 and sorted(problems) == sorted(expected)

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.digest import parse_file
-from bot.ingest import BULK_MIN_FILES, default_workers, digest_files, ingest_file, ingest_paths
+from bot.ingest import BULK_MIN_FILES, default_workers, ingest_file, ingest_paths
 from bot.search import Catalog
-from bot.storage import MIGRATIONS, Database
+from bot.storage import Database
+from bot.storage.connection import migration_scripts
+from bot.watcher import digest_files
 from tests.conftest import SEED_MAR13, SEED_MAR14, TODAY
+from tests.helpers import paper_count, schema_version
 
 ARCHIVE_FILES = BULK_MIN_FILES + 10
 
@@ -90,7 +93,7 @@ def fts_setting(path: Path, name: str) -> list[tuple[object, ...]]:
 
 async def test_bulk_load_restores_index_merging_even_when_it_fails(database: Database) -> None:
     with pytest.raises(RuntimeError):
-        async with database.bulk_load():
+        async with database.index.bulk_load():
             assert fts_setting(database.path, "crisismerge") == [(64,)]
             assert await database.get_meta("bulk_load") == "running"
             raise RuntimeError("disk trouble")
@@ -134,7 +137,7 @@ async def test_version_4_databases_keep_their_meaning(
         connection.execute("DROP TABLE term_counts")  # added by migration 7
         connection.execute("PRAGMA user_version = 4")
     async with await Database.open(path) as database:
-        assert await database.schema_version() == len(MIGRATIONS)
+        assert await schema_version(database) == len(migration_scripts())
         assert fts_setting(path, "automerge") == [(0,)]
     assert segment_count(path) == (1 if interrupted else 2)
 
@@ -153,7 +156,7 @@ async def test_the_final_merge_runs_only_when_the_load_wrote_most_of_the_index(
         catalog = await Catalog.load(database)
         await ingest_paths(catalog, [archive], TODAY, workers=1)
         assert segment_count(database.path) == 1  # one merged segment
-        total = await database.paper_count()
+        total = await paper_count(database)
         # A second bulk load adding fewer papers than there are leaves that segment alone.
         more = tmp_path / "more"
         more.mkdir()
@@ -163,7 +166,7 @@ async def test_the_final_merge_runs_only_when_the_load_wrote_most_of_the_index(
             abstract = "A later version of this work. " * 20
             (more / f"{day}.txt").write_text(f"{day}\n\n{titles[index]} (v2)\n\n{abstract}\n")
         await ingest_paths(catalog, [more], TODAY, workers=1)
-        assert await database.paper_count() == total + BULK_MIN_FILES < 2 * total
+        assert await paper_count(database) == total + BULK_MIN_FILES < 2 * total
         assert segment_count(database.path) > 1
 
 
@@ -199,7 +202,7 @@ async def test_a_restart_trusts_unchanged_files_and_reads_changed_ones(tmp_path:
     async with await Database.open(tmp_path / "p.db") as database:
         catalog = await Catalog.load(database)
         await ingest_paths(catalog, [archive], TODAY, workers=1)
-        papers = await database.paper_count()
+        papers = await paper_count(database)
         # Same size and time: trusted unread, so even a changed title is not seen.
         rewrite_keeping_size_and_time(days[0], "Daily Papers", "Daily Pipers")
         # A new time: read again; its content is known, so nothing is added.
@@ -208,7 +211,7 @@ async def test_a_restart_trusts_unchanged_files_and_reads_changed_ones(tmp_path:
         with days[2].open("a") as file:
             file.write("\nA Paper Added Later\n\n" + "Its abstract, added later. " * 10 + "\n")
         again = await ingest_paths(catalog, [archive], TODAY, workers=1)
-        assert await database.paper_count() == papers + 1
+        assert await paper_count(database) == papers + 1
     assert all(r.outcome is not None and r.outcome.already_ingested for r in again[:2])
     assert again[2].outcome is not None and again[2].outcome.new_papers == 1
 
@@ -221,14 +224,14 @@ async def test_files_recognised_by_hash_are_remembered(tmp_path: Path) -> None:
     async with await Database.open(tmp_path / "p.db") as database:
         catalog = await Catalog.load(database)
         await ingest_paths(catalog, [archive], TODAY, workers=1)
-        assert len(await database.known_file_hashes()) == files
+        assert len(await database.archive.known_file_hashes()) == files
     with sqlite3.connect(tmp_path / "p.db") as connection:
         connection.execute("DELETE FROM digest_files")
     async with await Database.open(tmp_path / "p.db") as database:
         catalog = await Catalog.load(database)
         again = await ingest_paths(catalog, [archive], TODAY, workers=1)
         assert all(r.outcome is not None and r.outcome.already_ingested for r in again)
-        assert len(await database.known_file_hashes()) == files
+        assert len(await database.archive.known_file_hashes()) == files
 
 
 def test_bulk_workers_follow_the_usable_cores_up_to_four() -> None:
@@ -246,8 +249,8 @@ async def test_commits_do_not_merge_the_index_and_tidy_index_does(tmp_path: Path
         before = [p.title for p in (await catalog.search("concept bottleneck")).papers]
         # One segment per day's commit: a new day never waits for a merge.
         assert segment_count(database.path) == len(files)
-        assert await database.tidy_index() >= 1
+        assert await database.index.tidy() >= 1
         assert segment_count(database.path) < 6
-        assert await database.tidy_index() == 0  # nothing left to merge
+        assert await database.index.tidy() == 0  # nothing left to merge
         after = [p.title for p in (await catalog.search("concept bottleneck")).papers]
     assert after == before and after

@@ -25,6 +25,7 @@ from bot.ingest import ingest_file, prepare
 from bot.search import Catalog
 from bot.storage import Database
 from tests.conftest import SEED_MAR13, SEED_MAR14, TODAY
+from tests.helpers import paper_count
 from tests.reliability import budget, record
 
 SEEDS = [SEED_MAR13.read_bytes(), SEED_MAR14.read_bytes()]
@@ -237,10 +238,10 @@ def test_files_over_the_size_limit_and_unreadable_files_are_one_clear_error(
 
 
 async def _counts(db: Database, day: dt.date | None) -> tuple[int, int, int, int]:
-    papers = await db.paper_count()
-    digests = await db._scalar("SELECT count(*) FROM digests")
-    appearances = await db._scalar("SELECT count(*) FROM appearances")
-    on_day = await db.day_paper_count(day) if day else 0
+    papers = await paper_count(db)
+    digests = await db.connection.scalar("SELECT count(*) FROM digests")
+    appearances = await db.connection.scalar("SELECT count(*) FROM appearances")
+    on_day = await db.archive.day_paper_count(day) if day else 0
     return papers, digests, appearances, on_day
 
 
@@ -302,7 +303,7 @@ async def _ingest_and_check(
     before = await _counts(db, digest.day)
     if fault is not None and digest.day is not None and papers:
         # Fail inside the transaction, after `fault` statements of the write ran.
-        original = db._db.executemany
+        original = db.connection._db.executemany
         calls = {"n": 0}
 
         async def failing(sql, rows):
@@ -311,7 +312,7 @@ async def _ingest_and_check(
                 raise InjectedFault(sql)
             return await original(sql, rows)
 
-        db._db.executemany = failing
+        db.connection._db.executemany = failing
         try:
             report = await ingest_file(catalog, path, TODAY)
         except InjectedFault:
@@ -321,7 +322,7 @@ async def _ingest_and_check(
         else:
             assert report.outcome is not None and report.outcome.already_ingested
         finally:
-            del db._db.executemany
+            del db.connection._db.executemany
         before = await _counts(db, digest.day)
     report = await ingest_file(catalog, path, TODAY)
     after = await _counts(db, digest.day)
@@ -338,8 +339,9 @@ async def _ingest_and_check(
     stats["stored"] += 1
     outcome = report.outcome
     # Every paper of the file is on its day, and the counts moved by exactly what was added.
-    ids = await db.paper_ids_by_keys(paper.title_key for paper in papers)
-    day_ids = set(await db.day_paper_ids(outcome.day))
+    ids = {key: await db.archive.paper_id_by_key(key) for key in {p.title_key for p in papers}}
+    ids = {key: paper_id for key, paper_id in ids.items() if paper_id is not None}
+    day_ids = set(await db.archive.day_paper_ids(outcome.day))
     if len(ids) != len(papers) or not set(ids.values()) <= day_ids:
         stats["partial"] += 1
     expected = (

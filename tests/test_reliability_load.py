@@ -75,15 +75,15 @@ async def test_concurrent_subscribe_and_search_lose_and_duplicate_nothing(sim, f
         if index % 2 == 0:
             keyword = matching.parse_keyword(f"topic {index // 2 % 5 + 5} model")
             expected.add((member.id, keyword.label))
-            work.append(db.add_subscription(guild.id, member.id, keyword, 25))
-            work.append(db.add_subscription(guild.id, member.id, keyword, 25))  # twice at once
+            work.append(sim.bot.alerts.subscribe(guild.id, member.id, keyword))
+            work.append(sim.bot.alerts.subscribe(guild.id, member.id, keyword))  # twice at once
         else:
             work.append(catalog.rank("diffusion model"))
     started = time.perf_counter()
     outcomes = await asyncio.gather(*work, return_exceptions=True)
     concurrent = time.perf_counter() - started
     failures = [o for o in outcomes if isinstance(o, BaseException)]
-    stored = await db._rows("SELECT user_id, label FROM subscriptions")
+    stored = await db.connection.rows("SELECT user_id, label FROM subscriptions")
     pairs = [(row[0], row[1]) for row in stored]
     lost = len(expected - set(pairs))
     duplicated = len(pairs) - len(set(pairs))

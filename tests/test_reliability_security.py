@@ -11,8 +11,8 @@ import time
 import discord
 import pytest
 
-from bot import Settings
 from bot.client import APOLOGY, PaperboyTree
+from bot.config import Settings
 from bot.runner import setup_logging
 from tests.conftest import ROOT
 from tests.reliability import fast_settle, record
@@ -52,14 +52,14 @@ async def test_admin_commands_refuse_members_in_the_handler(world, request):
         await world.bob.slash(world.channel, "post"),
         await world.bob.slash(world.channel, "post", date="Mar 14"),
     ]
-    unchanged = await world.bot.database.guild_channel(world.guild.id) is None
+    unchanged = await world.bot.database.posts.guild_channel(world.guild.id) is None
     ok = all(r.ephemeral and "Manage Server" in r.response.content for r in refused)
     record(
         request,
         "Admin commands (/setup, /post) from a member without Manage Server",
         order=60,
         inputs="3 calls with the commands made visible to everyone "
-        "(also tests/test_bot_posting.py::test_members_without_manage_server_are_refused_"
+        "(also tests/test_publisher.py::test_members_without_manage_server_are_refused_"
         "even_if_shown_the_commands and ::test_admin_commands_are_hidden_from_members_by_default)",
         faults="permission bypass attempt",
         delivered=f"{sum(ok for _ in refused)}/3 refused privately",
@@ -120,7 +120,7 @@ async def test_members_only_see_and_remove_their_own_subscriptions_per_server(
         world.channel.id: sorted([world.alice.id, world.bob.id]),
         other_channel.id: [],
     }
-    still = await world.bot.database.subscriptions_of(world.guild.id, world.alice.id)
+    still = await world.bot.database.subscriptions.of_member(world.guild.id, world.alice.id)
     checks["alice's keyword survived"] = [s.keyword.label for s in still] == ["gadgets"]
     record(
         request,
@@ -221,6 +221,7 @@ async def test_no_input_makes_search_or_autocomplete_slow(world, request):
     rng = random.Random(5)
     typo_query = " ".join(_typos(vocabulary, 60, rng))
     attacks = {
+        # Commands get the first 300 (their schema's limit); autocomplete gets all of it.
         "6,000 chars of 'a a a'": "a " * 3000,
         "6,000 chars, one word": "x" * 6000,
         "299 chars of long typo'd words": typo_query[:299],
@@ -235,12 +236,12 @@ async def test_no_input_makes_search_or_autocomplete_slow(world, request):
             if kind == "autocomplete /paper":
                 choices = await world.alice.autocomplete(world.channel, "paper", "title", value)
                 assert len(choices) <= 25
-            elif kind == "search":
-                result = await world.alice.slash(world.channel, "search", query=value)
+            elif kind == "search":  # Discord lets at most MAX_QUERY_CHARS through
+                result = await world.alice.slash(world.channel, "search", query=value[:300])
             elif kind == "paper":
-                result = await world.alice.slash(world.channel, "paper", title=value)
+                result = await world.alice.slash(world.channel, "paper", title=value[:300])
             elif kind == "random":
-                result = await world.alice.slash(world.channel, "random", topic=value)
+                result = await world.alice.slash(world.channel, "random", topic=value[:300])
             else:
                 result = await world.alice.slash(world.channel, "subscribe", keyword=value[:100])
             took = time.perf_counter() - started

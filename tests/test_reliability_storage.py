@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 import simcord
 
-from bot import ingest
+from bot import watcher
 from bot.client import BUSY
 from tests.conftest import ROOT
 from tests.reliability import fast_settle, record
@@ -198,7 +198,7 @@ async def test_a_locked_database_gets_busy_answers_and_the_loop_catches_up(
     (thread,) = [t for t in world.channel.threads if t.name == "Papers 2026-03-15"]
     posted = embed_titles(user_messages(thread))
     alerts = [m for m in user_messages(thread) if "matching your subscriptions" in m.content]
-    subs = await world.bot.database.subscriptions_of(world.guild.id, world.alice.id)
+    subs = await world.bot.database.subscriptions.of_member(world.guild.id, world.alice.id)
     record(
         request,
         "Database locked by another process (BEGIN EXCLUSIVE) for a few seconds",
@@ -252,11 +252,7 @@ async def test_a_half_written_digest_is_not_posted_as_a_short_day(
             touch()
         await real_sleep(seconds)
 
-    monkeypatch.setattr(
-        ingest,
-        "asyncio",
-        SimpleNamespace(sleep=sleep_while_the_scraper_writes, to_thread=asyncio.to_thread),
-    )
+    monkeypatch.setattr(watcher, "asyncio", SimpleNamespace(sleep=sleep_while_the_scraper_writes))
     passes = 0
     while written["end"] < len(content) and passes < 30:
         await env.advance_time(world.settings.poll_seconds + 1)
@@ -264,7 +260,7 @@ async def test_a_half_written_digest_is_not_posted_as_a_short_day(
     await env.advance_time(world.settings.poll_seconds * 2 + 1)
     (thread,) = [t for t in world.channel.threads if t.name == "Papers 2026-03-15"]
     headers = user_messages(world.channel)
-    rows = await world.bot.database._rows(
+    rows = await world.bot.database.connection.rows(
         "SELECT paper_count FROM digests WHERE day = ?", ("2026-03-15",)
     )
     posted = embed_titles(user_messages(thread))

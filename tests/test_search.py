@@ -5,8 +5,6 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import pytest
-
 from bot import search, text
 from bot.ingest import ingest_paths
 from bot.models import Paper
@@ -15,10 +13,10 @@ from bot.search import (
     CANDIDATES,
     Catalog,
     SearchResults,
-    Vocabulary,
     quote,
 )
 from tests.conftest import TODAY
+from tests.helpers import index_text, paper_count
 
 # (query, the title expected first). Exact titles, acronyms, phrases and proximity.
 EXACT_TOP = [
@@ -198,7 +196,7 @@ async def test_typo_query_ranks_like_the_correct_one(seeded: Catalog) -> None:
 async def test_all_concept_bottleneck_titles_come_before_the_rest(seeded: Catalog) -> None:
     results = await seeded.search("concept bottleneck", limit=10)
     # Stems: "Concept Bottlenecks" counts too.
-    flags = [" concept bottleneck " in f" {text.index_text(p.title)} " for p in results.papers]
+    flags = [" concept bottleneck " in f" {index_text(p.title)} " for p in results.papers]
     assert flags.count(True) == 5
     assert flags == sorted(flags, reverse=True)
 
@@ -233,14 +231,13 @@ async def test_exact_title_first_even_when_older_than_every_candidate(
 
 async def test_results_paginate(seeded: Catalog) -> None:
     first = await seeded.search("diffusion", limit=5)
-    second = await seeded.search("diffusion", limit=5, offset=5)
+    second = await seeded.papers(first.ids[5:10])
     everything = await seeded.search("diffusion", limit=50)
-    assert first.total == second.total == everything.total == len(everything.papers)
+    assert first.total == everything.total == len(everything.papers) == len(first.ids)
     assert first.total > 10
-    assert [p.id for p in first.papers + second.papers] == [p.id for p in everything.papers[:10]]
+    assert [p.id for p in first.papers + second] == [p.id for p in everything.papers[:10]]
     assert first.terms == ("diffusion",)
-    beyond = await seeded.search("diffusion", limit=5, offset=everything.total)
-    assert beyond.papers == []
+    assert await seeded.papers(first.ids[everything.total :]) == []
 
 
 async def test_every_result_matches_every_term_when_possible(seeded: Catalog) -> None:
@@ -261,7 +258,7 @@ async def test_falls_back_to_any_term_when_no_paper_has_all(seeded: Catalog) -> 
 
 async def test_no_match(seeded: Catalog) -> None:
     results = await seeded.search("zzzzqqq")
-    assert results == SearchResults([], 0, (), {}, unknown=("zzzzqqq",))
+    assert results == SearchResults([], [], (), {}, unknown=("zzzzqqq",))
 
 
 async def test_results_carry_days(seeded: Catalog) -> None:
@@ -291,8 +288,8 @@ async def test_hostile_queries_never_raise(seeded: Catalog) -> None:
         assert isinstance(await seeded.titles_like(query), list)
         await seeded.find_paper(query)
         await seeded.random_paper(query, rng=random.Random(0))
-    assert await seeded.db.paper_count() == 163
-    rows = await seeded.db._rows("SELECT count(*) FROM papers")
+    assert await paper_count(seeded.db) == 163
+    rows = await seeded.db.connection.rows("SELECT count(*) FROM papers")
     assert rows[0][0] == 163
     assert (await seeded.search("TALC")).total == 1
 
@@ -326,11 +323,11 @@ async def test_left_out_words_are_named_as_typed_not_stemmed(seeded: Catalog) ->
 
 async def test_candidate_texts_and_the_exact_title_in_one_query(seeded: Catalog) -> None:
     title = "Critique Ability of Large Language Models"
-    exact = await seeded.db.paper_id_by_key(text.title_key(title))
+    exact = await seeded.db.archive.paper_id_by_key(text.title_key(title))
     assert exact is not None
-    texts, found = await seeded.db.texts_and_title_match([], text.title_key(title))
+    texts, found = await seeded.db.archive.texts_and_title_match([], text.title_key(title))
     assert found == exact and texts[exact][0] == title
-    texts, found = await seeded.db.texts_and_title_match([3, 1], "no such title")
+    texts, found = await seeded.db.archive.texts_and_title_match([3, 1], "no such title")
     assert found is None and list(texts) == [3, 1]
 
 
@@ -350,30 +347,6 @@ async def test_operator_words_are_plain_words(seeded: Catalog) -> None:
 def test_quote_escapes_double_quotes() -> None:
     assert quote('a"b') == '"a""b"'
     assert quote("NEAR") == '"NEAR"'
-
-
-# -- typo correction ----------------------------------------------------------
-
-
-def test_vocabulary_correction() -> None:
-    vocabulary = Vocabulary({"concept": 10, "bottleneck": 3, "diffusion": 5, "cat": 2})
-    assert vocabulary.correct("concept") == "concept"
-    assert vocabulary.correct("conept") == "concept"
-    assert vocabulary.correct("cocnept") == "concept"  # a transposition is one edit
-    assert vocabulary.correct("botleneck") == "bottleneck"
-    assert vocabulary.correct("bttlneek") is None  # three edits
-    assert vocabulary.correct("cet") is None  # too short to guess
-    assert vocabulary.correct("diffusi0n") is None  # not a word
-    assert len(vocabulary) == 4
-    assert "cat" in vocabulary
-
-
-def test_vocabulary_prefers_the_commoner_of_equally_close_terms() -> None:
-    vocabulary = Vocabulary({"model": 50, "modes": 2})
-    assert vocabulary.correct("moded") == "model"
-    vocabulary.add_counts({"modes": 100})
-    assert vocabulary.count("modes") == 102
-    assert vocabulary.correct("moded") == "modes"
 
 
 # -- random -------------------------------------------------------------------
@@ -464,7 +437,7 @@ async def test_titles_like_returns_real_ids(seeded: Catalog) -> None:
     choices = await seeded.titles_like("Sparse Concept Bottl")
     paper_id, title = choices[0]
     assert title == "Sparse Concept Bottleneck Models: Gumbel Tricks in Contrastive Learning"
-    [paper] = await seeded.db.papers_by_ids([paper_id])
+    [paper] = await seeded.db.archive.papers_by_ids([paper_id])
     assert paper.title == title
 
 
@@ -489,60 +462,3 @@ async def test_titles_like_with_a_typo(seeded: Catalog) -> None:
 async def test_titles_like_respects_the_limit(seeded: Catalog) -> None:
     assert len(await seeded.titles_like("l", limit=3)) == 3
     assert len(await seeded.titles_like("language", limit=40)) == 40
-
-
-EXPECTED_COUNTS = {"model": 7, "diffusion": 2, "bottleneck": 1, "concept": 1}
-
-
-def _counts(vocabulary: Vocabulary) -> dict[str, int]:
-    return {term: vocabulary.count(term) for term in [*EXPECTED_COUNTS, "absent"]}
-
-
-@pytest.mark.parametrize("settled", [False, True], ids=["recent", "settled"])
-def test_documents_add_counts_and_new_terms_become_corrections(settled: bool) -> None:
-    vocabulary = Vocabulary({"model": 5, "diffusion": 2})
-    vocabulary.add_documents([{"model", "bottleneck"}, {"model", "concept"}])
-    if settled:
-        vocabulary.settle()
-    assert _counts(vocabulary) == {**EXPECTED_COUNTS, "absent": 0}
-    assert len(vocabulary) == 4
-    assert "concept" in vocabulary and "absent" not in vocabulary
-    assert vocabulary.correct("botleneck") == "bottleneck"
-    assert vocabulary.correct("conept") == "concept"
-    assert vocabulary.correct("difusion") == "diffusion"
-
-
-def test_recent_counts_break_correction_ties_before_and_after_settling() -> None:
-    vocabulary = Vocabulary({"model": 50, "modes": 2})
-    vocabulary.add_documents([{"modes"}] * 100)
-    assert vocabulary.correct("moded") == "modes"
-    vocabulary.settle()
-    assert vocabulary.correct("moded") == "modes"
-    assert vocabulary.count("modes") == 102
-
-
-def test_a_typo_of_a_recent_term_is_corrected_from_either_end() -> None:
-    vocabulary = Vocabulary({"model": 1})
-    vocabulary.add_documents([{"bottleneck", "diffusion"}])
-    assert vocabulary.correct("xottleneck") == "bottleneck"  # only the last letters agree
-    assert vocabulary.correct("diffusiox") == "diffusion"  # only the first letters agree
-    assert vocabulary.unsettled == 0  # correcting settled the recent terms first
-
-
-def test_the_commonest_of_many_equally_close_terms_wins() -> None:
-    letters = "abcdefghijklmnoprstuvwxz0123456789"
-    vocabulary = Vocabulary({**{f"mode{c}": 1 for c in letters}, "modey": 100})
-    # All 35 are one edit from "modeq"; the choice must not depend on set order.
-    assert vocabulary.correct("modeq") == "modey"
-
-
-def test_vocabulary_settles_by_itself_when_no_pass_settles_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(search, "MAX_UNSETTLED_TERMS", 3)
-    vocabulary = Vocabulary({"model": 1})
-    vocabulary.add_documents([{"alpha", "beta", "gamma"}])
-    assert vocabulary.unsettled == 3  # not past the bound yet
-    vocabulary.add_documents([{"delta"}])
-    assert vocabulary.unsettled == 0
-    assert len(vocabulary) == 5 and vocabulary.correct("deltaa") == "delta"

@@ -92,10 +92,6 @@ def test_title_key_tells_different_titles_apart() -> None:
     assert text.title_key("Concept Bottleneck Models") != text.title_key("Concept Bottlenecks")
 
 
-def test_index_text_joins_terms() -> None:
-    assert text.index_text("Diffusion Models, Agents") == "diffusion model agent"
-
-
 def test_word_spans_point_into_the_text() -> None:
     source = "Masked Thought: Simply"
     spans = list(text.word_spans(source))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 import pytest
+from simcord.backend.errors import OptionError
 
 from tests.simbot import fail_nth, pings, setup_server, user_messages, write_papers
 
@@ -134,7 +135,7 @@ async def test_members_who_left_are_skipped_but_keep_their_subscriptions(world, 
         pings(world.env, m)[0][0] for m in alerts_in(the_thread(world.channel, "2026-03-15"))
     ]
     assert alerted == [world.alice.id]
-    assert await world.bot.database.subscriptions_of(world.guild.id, world.bob.id)
+    assert await world.bot.alerts.of_member(world.guild.id, world.bob.id)
 
 
 async def test_subscribe_reply_previews_and_warns_without_a_channel(world):
@@ -149,7 +150,6 @@ async def test_subscribe_reply_previews_and_warns_without_a_channel(world):
     ("keyword", "expected"),
     [
         ("   ", "Give a keyword"),
-        ("x" * 101, "at most 100 characters"),
         ("?!...", "at least one letter or digit"),
         ("@everyone", "cannot contain mentions"),
         ("<@123>", "cannot contain mentions"),
@@ -158,7 +158,18 @@ async def test_subscribe_reply_previews_and_warns_without_a_channel(world):
 async def test_bad_keywords_get_clear_private_errors(world, keyword, expected):
     reply = await subscribe(world.alice, world.channel, keyword)
     assert expected in reply
-    assert await world.bot.database.subscriptions_of(world.guild.id, world.alice.id) == []
+    assert await world.bot.alerts.of_member(world.guild.id, world.alice.id) == []
+
+
+async def test_discord_refuses_keywords_longer_than_the_schema_allows(world):
+    schema = world.bot.tree.get_command("subscribe").to_dict(world.bot.tree)
+    assert {o["name"]: o["max_length"] for o in schema["options"]} == {
+        "keyword": 100,
+        "exclude": 100,
+    }
+    with pytest.raises(OptionError, match="at most 100 characters"):
+        await subscribe(world.alice, world.channel, "x" * 101)
+    assert await world.bot.alerts.of_member(world.guild.id, world.alice.id) == []
 
 
 async def test_duplicates_and_the_limit_are_reported(world):
@@ -167,7 +178,7 @@ async def test_duplicates_and_the_limit_are_reported(world):
     for index in range(24):
         assert "Subscribed" in await subscribe(world.alice, world.channel, f"topic {index}")
     assert "the most allowed" in await subscribe(world.alice, world.channel, "one too many")
-    assert len(await world.bot.database.subscriptions_of(world.guild.id, world.alice.id)) == 25
+    assert len(await world.bot.alerts.of_member(world.guild.id, world.alice.id)) == 25
 
 
 async def test_unsubscribe_offers_only_your_own_keywords(world):
@@ -183,8 +194,7 @@ async def test_unsubscribe_offers_only_your_own_keywords(world):
     missing = await world.alice.slash(world.channel, "unsubscribe", keyword="robotics")
     assert missing.ephemeral and "do not follow" in missing.response.content
     assert [
-        s.keyword.label
-        for s in await world.bot.database.subscriptions_of(world.guild.id, world.bob.id)
+        s.keyword.label for s in await world.bot.alerts.of_member(world.guild.id, world.bob.id)
     ] == ["robotics"]
 
 

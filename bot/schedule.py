@@ -1,14 +1,11 @@
-"""Rules of daily posting, free of Discord: which days, which papers next, when to retry."""
+"""The rules of daily posting, free of Discord: which days, when to retry, what to say."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-import discord
-
-from bot import render
-from bot.models import Paper
+from bot.dates import short_day
 
 MAX_BACKOFF = dt.timedelta(hours=6)
 
@@ -35,30 +32,15 @@ def retry_after(now: dt.datetime, failures: int, poll_seconds: float) -> dt.date
 
 
 def is_due(retry_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a server may be tried now (never failed, or its pause is over)."""
     return retry_at is None or retry_at <= now
-
-
-def remaining_messages(
-    papers: Sequence[Paper], day: dt.date, papers_sent: int
-) -> list[tuple[int, list[discord.Embed]]]:
-    """(index of first paper, embeds) for each message still to send, in page order."""
-    embeds = [
-        render.post_embed(paper, day, rank)
-        for rank, paper in enumerate(papers[papers_sent:], start=papers_sent + 1)
-    ]
-    messages = []
-    first = papers_sent
-    for batch in render.pack(embeds):
-        messages.append((first, batch))
-        first += len(batch)
-    return messages
 
 
 def describe_status(
     status: str, papers_sent: int, paper_count: int, error: str | None, day: dt.date
 ) -> str:
     """One line for `/setup`: how the latest post is going."""
-    when = render.short_day(day)
+    when = short_day(day)
     if status == "posted":
         return f"{when}: posted ({paper_count} papers)."
     if error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import simcord
+from simcord.backend.errors import OptionError
 
 from bot.client import EXTENSIONS
 from tests.simbot import all_pings, write_papers
@@ -124,7 +125,7 @@ async def test_buttons_expire_and_say_so(world):
 
 @pytest.mark.parametrize(
     "query",
-    ['"', "NEAR(", "a OR", ")", "*", "x" * 2000, "   ", "🙂🙂", "zzzzqqqq xxyyzz", "title:foo"],
+    ['"', "NEAR(", "a OR", ")", "*", "x" * 300, "   ", "🙂🙂", "zzzzqqqq xxyyzz", "title:foo"],
 )
 async def test_hostile_or_empty_queries_get_an_answer_never_a_failure(world, query):
     result = await world.alice.slash(world.channel, "search", query=query)
@@ -132,6 +133,18 @@ async def test_hostile_or_empty_queries_get_an_answer_never_a_failure(world, que
     if not result.response.embeds:
         assert result.ephemeral
         assert result.response.content
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "longest"),
+    [("search", "query", 300), ("paper", "title", 300), ("random", "topic", 300)],
+)
+async def test_discord_refuses_text_longer_than_the_schema_allows(world, command, option, longest):
+    schema = world.bot.tree.get_command(command).to_dict(world.bot.tree)
+    [stated] = [o for o in schema["options"] if o["name"] == option]
+    assert (stated["min_length"], stated["max_length"]) == (1, longest)
+    with pytest.raises(OptionError, match=f"at most {longest} characters"):
+        await world.alice.slash(world.channel, command, **{option: "x" * (longest + 1)})
 
 
 async def test_no_match_suggests_another_query(world):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import simcord
 
-from bot import Settings, create_bot
 from bot import client as client_module
+from bot.client import create_bot
+from bot.config import Settings
+from tests.simbot import run_bot
 
 
 def command_syncs(env: simcord.Env) -> list[str]:
@@ -17,7 +19,7 @@ async def test_the_documented_seam_works_without_a_digest_folder(tmp_path):
         Settings(database=tmp_path / "p.db", digest_dir=tmp_path / "digests", poll_seconds=60)
     )
     try:
-        async with simcord.run(bot) as env:
+        async with run_bot(bot) as env:
             guild = env.create_guild("G")
             channel = guild.create_text_channel("general")
             member = guild.add_member(env.create_user("m"))
@@ -29,11 +31,11 @@ async def test_the_documented_seam_works_without_a_digest_folder(tmp_path):
 
 async def test_close_stops_the_loop_and_closes_the_database(tmp_path, seeds_dir):
     bot = create_bot(Settings(database=tmp_path / "p.db", digest_dir=seeds_dir))
-    async with simcord.run(bot):
-        posting = bot.get_cog("Posting")
+    async with run_bot(bot):
+        posting = bot.get_cog("Poller")
         assert posting.poll.is_running()
     await bot.close()
-    assert bot._database is None
+    assert not bot.started
     assert not posting.poll.is_running()
 
 
@@ -73,8 +75,8 @@ async def test_one_failing_extension_does_not_stop_the_others(tmp_path, seeds_di
     )
     bot = create_bot(Settings(database=tmp_path / "p.db", digest_dir=seeds_dir))
     try:
-        async with simcord.run(bot):
+        async with run_bot(bot):
             assert list(bot.failed_extensions) == ["cogs.does_not_exist"]
-            assert {"Papers", "Posting", "Subscriptions", "Admin"} <= set(bot.cogs)
+            assert {"Papers", "Poller", "Subscriptions", "Admin"} <= set(bot.cogs)
     finally:
         await bot.close()

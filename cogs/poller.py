@@ -1,4 +1,4 @@
-"""The background loop: every `poll_seconds`, ingest new digests and post new days."""
+"""The background loop: every `poll_seconds`, the bot's pass (ingest, publish, tidy)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from bot.client import Paperboy
 log = logging.getLogger(__name__)
 
 
-class Posting(commands.Cog):
-    """Runs the publisher's pass on a timer; errors are logged and never stop it."""
+class Poller(commands.Cog):
+    """Runs `Paperboy.run_pass` on a timer; errors are logged and never stop it."""
 
     def __init__(self, bot: Paperboy) -> None:
         self.bot = bot
@@ -27,7 +27,7 @@ class Posting(commands.Cog):
     @tasks.loop(seconds=600)
     async def poll(self) -> None:
         try:
-            await self.bot.publisher.run_pass()
+            await self.bot.run_pass()
         except Exception:
             log.exception("digest pass failed; trying again next time")
 
@@ -37,4 +37,4 @@ class Posting(commands.Cog):
 
 
 async def setup(bot: Paperboy) -> None:
-    await bot.add_cog(Posting(bot))
+    await bot.add_cog(Poller(bot))

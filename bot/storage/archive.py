@@ -1,0 +1,251 @@
+"""The archive: papers, the days they appeared on, and the digest files they came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+
+from bot.digest import Link
+from bot.models import DaySummary, IngestOutcome, NewDigest, Paper
+from bot.storage.connection import Connection, now_text
+from bot.storage.search_index import SearchIndex
+
+_CHUNK = 500  # ids or keys per `IN (...)` list
+
+
+class Archive:
+    """papers, appearances, digests and digest_files."""
+
+    def __init__(self, connection: Connection, index: SearchIndex) -> None:
+        self._db = connection
+        self._index = index
+
+    # -- storing digests ----------------------------------------------------------------
+
+    async def add_digests(self, digests: Sequence[NewDigest]) -> list[IngestOutcome]:
+        """Store digest files, in order, in one transaction; papers already known are
+        linked to the day, not copied."""
+        async with self._db.transaction():
+            return [await self._store_digest(digest) for digest in digests]
+
+    async def _store_digest(self, digest: NewDigest) -> IngestOutcome:
+        day, papers = digest.day, digest.papers
+        day_text = day.isoformat()
+        if digest.file_signature is not None:
+            await self._remember_file(digest.source, digest.file_signature, digest.content_hash)
+        if await self.digest_known(digest.content_hash):
+            return IngestOutcome(day, already_ingested=True)
+        ids = await self._ids_by_key(paper.title_key for paper in papers)
+        fresh = [paper for paper in papers if paper.title_key not in ids]
+        # Ids are given, not looked up after: this transaction is the only writer.
+        first_id = await self.max_paper_id() + 1
+        new_ids = {paper.title_key: first_id + n for n, paper in enumerate(fresh)}
+        await self._db.execute_many(
+            "INSERT INTO papers(id, title_key, title, abstract, links, first_day) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    new_ids[p.title_key],
+                    p.title_key,
+                    p.title,
+                    p.abstract,
+                    _links_json(p.links),
+                    day_text,
+                )
+                for p in fresh
+            ],
+        )
+        ids.update(new_ids)
+        await self._index.add(new_ids, fresh)
+        added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])
+        await self._db.execute(
+            "INSERT INTO digests(source, day, content_hash, paper_count, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (digest.source, day_text, digest.content_hash, len(papers), now_text()),
+        )
+        return IngestOutcome(
+            day,
+            new_papers=len(fresh),
+            known_papers=len(papers) - len(fresh),
+            added_to_day=added,
+            new_title_keys=tuple(p.title_key for p in fresh),
+        )
+
+    async def digest_known(self, content_hash: str) -> bool:
+        found = await self._db.scalar(
+            "SELECT 1 FROM digests WHERE content_hash = ?", (content_hash,)
+        )
+        return bool(found)
+
+    async def _ids_by_key(self, keys: Iterable[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        key_list = list(dict.fromkeys(keys))
+        for start in range(0, len(key_list), _CHUNK):
+            chunk = key_list[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in await self._db.rows(
+                f"SELECT title_key, id FROM papers WHERE title_key IN ({marks})", chunk
+            ):
+                found[row[0]] = row[1]
+        return found
+
+    async def _append_to_day(self, day: str, paper_ids: list[int]) -> int:
+        rows = await self._db.rows(
+            "SELECT paper_id, position FROM appearances WHERE day = ?", (day,)
+        )
+        present = {row[0] for row in rows}
+        next_position = max((row[1] for row in rows), default=0) + 1
+        added = []
+        for paper_id in dict.fromkeys(paper_ids):
+            if paper_id not in present:
+                added.append((day, next_position, paper_id))
+                next_position += 1
+        await self._db.execute_many(
+            "INSERT INTO appearances(day, position, paper_id) VALUES (?, ?, ?)", added
+        )
+        return len(added)
+
+    # -- digest files -------------------------------------------------------------------
+
+    async def digest_days_by_hash(self) -> dict[str, dt.date]:
+        """The day of every stored digest file, by content hash."""
+        rows = await self._db.rows("SELECT content_hash, day FROM digests")
+        return {row[0]: dt.date.fromisoformat(row[1]) for row in rows}
+
+    async def known_file_hashes(self) -> dict[str, tuple[int, int, str]]:
+        """source -> (size, mtime_ns, content hash) of each digest file seen stored."""
+        rows = await self._db.rows("SELECT source, size, mtime_ns, content_hash FROM digest_files")
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+    async def remember_files(self, files: Iterable[tuple[str, tuple[int, int], str]]) -> None:
+        """Record (source, (size, mtime_ns), content hash) of files found already stored."""
+        files = list(files)
+        if not files:
+            return
+        async with self._db.transaction():
+            for source, signature, content_hash in files:
+                await self._remember_file(source, signature, content_hash)
+
+    async def _remember_file(
+        self, source: str, signature: tuple[int, int], content_hash: str
+    ) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO digest_files(source, size, mtime_ns, content_hash) "
+            "VALUES (?, ?, ?, ?)",
+            (source, *signature, content_hash),
+        )
+
+    # -- papers -------------------------------------------------------------------------
+
+    async def papers_by_ids(self, ids: Sequence[int]) -> list[Paper]:
+        """Papers in the order of `ids`, each with every day it appeared."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._db.rows(
+            f"SELECT id, title, abstract, links FROM papers WHERE id IN ({marks})", ids
+        )
+        days: dict[int, list[dt.date]] = {}
+        for paper_id, day in await self._db.rows(
+            f"SELECT paper_id, day FROM appearances WHERE paper_id IN ({marks}) ORDER BY day",
+            ids,
+        ):
+            days.setdefault(paper_id, []).append(dt.date.fromisoformat(day))
+        by_id = {
+            row[0]: Paper(row[0], row[1], row[2], _links(row[3]), tuple(days.get(row[0], ())))
+            for row in rows
+        }
+        return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
+
+    async def titles_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
+        """id -> title, in the order of `ids` (unknown ids left out)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self._db.rows(f"SELECT id, title FROM papers WHERE id IN ({marks})", ids)
+        found = {row[0]: row[1] for row in rows}
+        return {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
+
+    async def texts_and_title_match(
+        self, ids: Sequence[int], title_key: str
+    ) -> tuple[dict[int, tuple[str, str]], int | None]:
+        """id -> (title, abstract) in the order of `ids` (unknown ids left out), plus the
+        paper whose title key is `title_key` (its id returned, its text included), in one
+        query: /search asks for both."""
+        # With no ids, `id IN ()` would turn the OR into a scan of every paper.
+        where = f"id IN ({','.join('?' * len(ids))}) OR title_key = ?" if ids else "title_key = ?"
+        rows = await self._db.rows(
+            f"SELECT id, title, abstract, title_key = ? FROM papers WHERE {where}",
+            (title_key, *ids, title_key),
+        )
+        found = {row[0]: (row[1], row[2]) for row in rows}
+        texts = {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
+        exact_id = next((row[0] for row in rows if row[3]), None)
+        if exact_id is not None:
+            texts.setdefault(exact_id, found[exact_id])
+        return texts, exact_id
+
+    async def texts_after(self, paper_id: int, upto: int, limit: int) -> list[tuple[int, str, str]]:
+        """(id, title, abstract) of the first `limit` papers after `paper_id` and up to
+        `upto`, oldest first."""
+        rows = await self._db.rows(
+            "SELECT id, title, abstract FROM papers WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (paper_id, upto, limit),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def paper_id_by_key(self, title_key: str) -> int | None:
+        found = await self._db.scalar("SELECT id FROM papers WHERE title_key = ?", (title_key,))
+        return None if found is None else int(found)
+
+    async def max_paper_id(self) -> int:
+        """The newest paper's id; ids are dense, so also the number of papers."""
+        return int(await self._db.scalar("SELECT coalesce(max(id), 0) FROM papers"))
+
+    async def nearest_paper_id(self, at_least: int) -> int | None:
+        found = await self._db.scalar(
+            "SELECT id FROM papers WHERE id >= ? ORDER BY id LIMIT 1", (at_least,)
+        )
+        return None if found is None else int(found)
+
+    async def latest_titles(self, limit: int) -> list[tuple[int, str]]:
+        rows = await self._db.rows(
+            "SELECT id, title FROM papers ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    # -- days ---------------------------------------------------------------------------
+
+    async def day_paper_ids(self, day: dt.date) -> list[int]:
+        rows = await self._db.rows(
+            "SELECT paper_id FROM appearances WHERE day = ? ORDER BY position",
+            (day.isoformat(),),
+        )
+        return [row[0] for row in rows]
+
+    async def day_paper_count(self, day: dt.date) -> int:
+        return int(
+            await self._db.scalar(
+                "SELECT count(*) FROM appearances WHERE day = ?", (day.isoformat(),)
+            )
+        )
+
+    async def known_days(self) -> list[DaySummary]:
+        """Every day with papers, newest first."""
+        rows = await self._db.rows(
+            "SELECT day, count(*) FROM appearances GROUP BY day ORDER BY day DESC"
+        )
+        return [DaySummary(dt.date.fromisoformat(row[0]), row[1]) for row in rows]
+
+    async def latest_day(self) -> dt.date | None:
+        day = await self._db.scalar("SELECT max(day) FROM appearances")
+        return dt.date.fromisoformat(day) if day else None
+
+
+def _links_json(links: Iterable[Link]) -> str:
+    return json.dumps([[link.url, link.kind] for link in links])
+
+
+def _links(raw: str) -> tuple[Link, ...]:
+    return tuple(Link(url, kind) for url, kind in json.loads(raw))

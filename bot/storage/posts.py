@@ -1,0 +1,193 @@
+"""Servers' digest channels and the progress of every day's post in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.models import GuildChannel, Post
+from bot.storage.connection import Connection, now_text
+
+_POST_COLUMNS = (
+    "id, guild_id, day, channel_id, header_message_id, thread_id, target_id, "
+    "papers_sent, status, error"
+)
+_CHANNEL_COLUMNS = "guild_id, channel_id, since_day, failures, retry_after, last_error"
+
+
+class Posts:
+    """guild_channels, posts and post_messages."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    # -- servers ------------------------------------------------------------------------
+
+    async def set_channel(
+        self, guild_id: int, channel_id: int, user_id: int, since_day: dt.date | None
+    ) -> GuildChannel | None:
+        """Point a server's digests at a channel; returns the previous setting.
+
+        The first setup remembers `since_day` (days up to it are not posted
+        automatically); moving the channel keeps it, and unfinished posts move along.
+        """
+        previous = await self.guild_channel(guild_id)
+        since = since_day.isoformat() if since_day else None
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO guild_channels(guild_id, channel_id, since_day, configured_by, "
+                "configured_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
+                "configured_by = excluded.configured_by, configured_at = excluded.configured_at, "
+                "failures = 0, retry_after = NULL, last_error = NULL",
+                (guild_id, channel_id, since, user_id, now_text()),
+            )
+            if previous and previous.channel_id != channel_id:
+                await self._db.execute(
+                    "UPDATE posts SET channel_id = ?, header_message_id = NULL, thread_id = NULL, "
+                    "target_id = NULL WHERE guild_id = ? AND status = 'pending'",
+                    (channel_id, guild_id),
+                )
+        return previous
+
+    async def guild_channel(self, guild_id: int) -> GuildChannel | None:
+        rows = await self._db.rows(
+            f"SELECT {_CHANNEL_COLUMNS} FROM guild_channels WHERE guild_id = ?", (guild_id,)
+        )
+        return _guild_channel(rows[0]) if rows else None
+
+    async def guild_channels(self) -> list[GuildChannel]:
+        rows = await self._db.rows(
+            f"SELECT {_CHANNEL_COLUMNS} FROM guild_channels ORDER BY guild_id"
+        )
+        return [_guild_channel(row) for row in rows]
+
+    async def record_guild_failure(
+        self, guild_id: int, error: str, retry_after: dt.datetime
+    ) -> None:
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE guild_channels SET failures = failures + 1, last_error = ?, "
+                "retry_after = ? WHERE guild_id = ?",
+                (error, retry_after.isoformat(), guild_id),
+            )
+
+    async def clear_guild_failure(self, guild_id: int) -> None:
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE guild_channels SET failures = 0, last_error = NULL, retry_after = NULL "
+                "WHERE guild_id = ? AND failures > 0",
+                (guild_id,),
+            )
+
+    # -- posts --------------------------------------------------------------------------
+
+    async def schedule_automatic(
+        self, guild_id: int, channel_id: int, days: Iterable[dt.date]
+    ) -> None:
+        """Create the automatic post of each day, once ever per server and day."""
+        async with self._db.transaction():
+            await self._db.execute_many(
+                "INSERT INTO posts(guild_id, day, channel_id, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                [(guild_id, day.isoformat(), channel_id, now_text()) for day in days],
+            )
+
+    async def automatic_days(self, guild_id: int) -> set[dt.date]:
+        """The days that have an automatic post in this server (sent or not)."""
+        rows = await self._db.rows(
+            "SELECT day FROM posts WHERE guild_id = ? AND requested_by IS NULL", (guild_id,)
+        )
+        return {dt.date.fromisoformat(row[0]) for row in rows}
+
+    async def request(self, guild_id: int, channel_id: int, day: dt.date, user_id: int) -> Post:
+        """An admin's explicit request to post a day (again)."""
+        async with self._db.transaction():
+            written = await self._db.execute(
+                "INSERT INTO posts(guild_id, day, channel_id, requested_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (guild_id, day.isoformat(), channel_id, user_id, now_text()),
+            )
+        assert written.lastrowid is not None
+        post = await self.get(written.lastrowid)
+        assert post is not None
+        return post
+
+    async def get(self, post_id: int) -> Post | None:
+        rows = await self._db.rows(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,))
+        return _post(rows[0]) if rows else None
+
+    async def open_for(self, guild_id: int) -> list[Post]:
+        """Unfinished posts of a server, oldest day first."""
+        rows = await self._db.rows(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE guild_id = ? AND status = 'pending' "
+            "ORDER BY day, id",
+            (guild_id,),
+        )
+        return [_post(row) for row in rows]
+
+    async def latest(self, guild_id: int) -> Post | None:
+        rows = await self._db.rows(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE guild_id = ? ORDER BY id DESC LIMIT 1",
+            (guild_id,),
+        )
+        return _post(rows[0]) if rows else None
+
+    async def record_header(self, post_id: int, message_id: int | None) -> None:
+        await self._update(post_id, "header_message_id = ?", message_id)
+
+    async def record_target(
+        self, post_id: int, thread_id: int | None, target_id: int | None
+    ) -> None:
+        await self._update(post_id, "thread_id = ?, target_id = ?", thread_id, target_id)
+
+    async def record_error(self, post_id: int, error: str | None) -> None:
+        await self._update(post_id, "error = ?", error)
+
+    async def record_message(
+        self, post_id: int, first_paper: int, paper_count: int, message_id: int
+    ) -> None:
+        """One message of a post was sent: remember it before sending the next."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO post_messages(post_id, first_paper, paper_count, message_id) "
+                "VALUES (?, ?, ?, ?)",
+                (post_id, first_paper, paper_count, message_id),
+            )
+            await self._db.execute(
+                "UPDATE posts SET papers_sent = ?, error = NULL WHERE id = ?",
+                (first_paper + paper_count, post_id),
+            )
+
+    async def finish(self, post_id: int) -> None:
+        await self._update(post_id, "status = 'posted', error = NULL")
+
+    async def reopen_day(self, day: dt.date) -> None:
+        """A day grew: finished posts of it continue with the papers not yet sent."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE posts SET status = 'pending' WHERE day = ? AND status = 'posted'",
+                (day.isoformat(),),
+            )
+
+    async def _update(self, post_id: int, assignments: str, *values: Any) -> None:
+        async with self._db.transaction():
+            await self._db.execute(
+                f"UPDATE posts SET {assignments} WHERE id = ?", (*values, post_id)
+            )
+
+
+def _post(row: Sequence[Any]) -> Post:
+    return Post(row[0], row[1], dt.date.fromisoformat(row[2]), *row[3:])
+
+
+def _guild_channel(row: Sequence[Any]) -> GuildChannel:
+    return GuildChannel(
+        guild_id=row[0],
+        channel_id=row[1],
+        since_day=dt.date.fromisoformat(row[2]) if row[2] else None,
+        failures=row[3],
+        retry_after=dt.datetime.fromisoformat(row[4]) if row[4] else None,
+        last_error=row[5],
+    )

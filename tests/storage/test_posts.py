@@ -1,0 +1,101 @@
+"""bot.storage.posts: servers' channels and every post's progress, on a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.storage import Database
+
+MAR13, MAR14, MAR15 = dt.date(2026, 3, 13), dt.date(2026, 3, 14), dt.date(2026, 3, 15)
+GUILD, CHANNEL, OTHER_CHANNEL, ADMIN = 10, 20, 21, 30
+
+
+async def test_the_first_setup_remembers_its_day_and_a_move_keeps_it(database: Database) -> None:
+    posts = database.posts
+    assert await posts.set_channel(GUILD, CHANNEL, ADMIN, MAR14) is None
+    previous = await posts.set_channel(GUILD, OTHER_CHANNEL, ADMIN, MAR15)
+    assert previous is not None and previous.channel_id == CHANNEL
+    server = await posts.guild_channel(GUILD)
+    assert server is not None
+    assert (server.channel_id, server.since_day) == (OTHER_CHANNEL, MAR14)  # kept
+
+
+async def test_an_automatic_post_exists_once_per_server_and_day(database: Database) -> None:
+    posts = database.posts
+    await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
+    await posts.schedule_automatic(GUILD, CHANNEL, [MAR13, MAR14])
+    await posts.schedule_automatic(GUILD, CHANNEL, [MAR14, MAR15])
+    assert await posts.automatic_days(GUILD) == {MAR13, MAR14, MAR15}
+    assert [post.day for post in await posts.open_for(GUILD)] == [MAR13, MAR14, MAR15]
+    requested = await posts.request(GUILD, CHANNEL, MAR14, ADMIN)  # an explicit repost
+    assert await posts.automatic_days(GUILD) == {MAR13, MAR14, MAR15}
+    assert requested.id in [post.id for post in await posts.open_for(GUILD)]
+
+
+async def test_a_post_records_each_message_then_finishes(database: Database) -> None:
+    posts = database.posts
+    await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
+    post = await posts.request(GUILD, CHANNEL, MAR14, ADMIN)
+    await posts.record_header(post.id, 1001)
+    await posts.record_target(post.id, 1001, 1001)
+    await posts.record_error(post.id, "Discord error 500")
+    await posts.record_message(post.id, 0, 10, 1002)
+    await posts.record_message(post.id, 10, 4, 1003)
+    current = await posts.get(post.id)
+    assert current is not None
+    assert (current.header_message_id, current.thread_id, current.papers_sent) == (1001, 1001, 14)
+    assert current.error is None  # a message that went through clears the error
+    await posts.finish(post.id)
+    assert await posts.open_for(GUILD) == []
+    latest = await posts.latest(GUILD)
+    assert latest is not None and latest.status == "posted"
+
+
+async def test_a_grown_day_reopens_its_finished_posts(database: Database) -> None:
+    posts = database.posts
+    await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
+    post = await posts.request(GUILD, CHANNEL, MAR14, ADMIN)
+    await posts.finish(post.id)
+    await posts.reopen_day(MAR13)
+    assert await posts.open_for(GUILD) == []
+    await posts.reopen_day(MAR14)
+    assert [p.id for p in await posts.open_for(GUILD)] == [post.id]
+
+
+async def test_moving_the_channel_moves_unfinished_posts_and_forgets_their_thread(
+    database: Database,
+) -> None:
+    posts = database.posts
+    await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
+    pending = await posts.request(GUILD, CHANNEL, MAR14, ADMIN)
+    await posts.record_header(pending.id, 1001)
+    await posts.record_target(pending.id, 1001, 1001)
+    done = await posts.request(GUILD, CHANNEL, MAR13, ADMIN)
+    await posts.finish(done.id)
+    await posts.set_channel(GUILD, OTHER_CHANNEL, ADMIN, None)
+    moved, kept = await posts.get(pending.id), await posts.get(done.id)
+    assert moved is not None and kept is not None
+    assert (moved.channel_id, moved.header_message_id, moved.target_id) == (
+        OTHER_CHANNEL,
+        None,
+        None,
+    )
+    assert kept.channel_id == CHANNEL
+
+
+async def test_failures_count_up_and_clear(database: Database) -> None:
+    posts = database.posts
+    await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
+    retry = dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC)
+    await posts.record_guild_failure(GUILD, "Discord error 500", retry)
+    await posts.record_guild_failure(GUILD, "Discord error 502", retry)
+    server = await posts.guild_channel(GUILD)
+    assert server is not None
+    assert (server.failures, server.last_error, server.retry_after) == (
+        2,
+        "Discord error 502",
+        retry,
+    )
+    await posts.clear_guild_failure(GUILD)
+    server = await posts.guild_channel(GUILD)
+    assert server is not None and (server.failures, server.last_error) == (0, None)
