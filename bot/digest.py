@@ -1,7 +1,8 @@
 """Parse "Daily Papers" digest dumps: a few header lines, a date line, title/abstract pairs.
 
 Pure: no I/O beyond reading the one file in `parse_file`. Problems are collected with
-their line numbers and every paper that parsed is kept.
+their line numbers and every paper that parsed is kept. A `.json` file is a Hub day
+(`bot.digest_json`), parsed into the same `ParsedDigest`.
 """
 
 from __future__ import annotations
@@ -180,7 +181,8 @@ def classify_link(url: str) -> str:
 
 
 def parse_file(path: Path, today: dt.date | None = None) -> ParsedDigest:
-    """Read and parse one digest file; never raises for bad content."""
+    """Read and parse one digest file, text or (by its `.json` suffix) JSON; never raises
+    for bad content."""
     source = str(path)
     try:
         stat = path.stat()
@@ -191,7 +193,12 @@ def parse_file(path: Path, today: dt.date | None = None) -> ParsedDigest:
         data = path.read_bytes()
     except OSError as error:
         return _failed(source, f"cannot read file: {error.strerror or error}")
-    parsed = parse_bytes(data, source, today)
+    if path.suffix.lower() == ".json":
+        from bot.digest_json import parse_json  # that module builds on this one
+
+        parsed = parse_json(data, source)
+    else:
+        parsed = parse_bytes(data, source, today)
     parsed.file_signature = (stat.st_size, stat.st_mtime_ns)
     return parsed
 
