@@ -19,9 +19,8 @@ import json
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,7 @@ class Fault:
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
+    day: str | None = None  # only a request for this day (YYYY-MM-DD)
 
 
 @dataclass
@@ -85,7 +85,7 @@ class FakeHub:
         self._days: dict[str, list[Any]] = {}
         for day, items in (days or {}).items():
             self.set_day(day, items)
-        self._faults: deque[Fault] = deque()
+        self._faults: list[Fault] = []
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -116,33 +116,44 @@ class FakeHub:
         with self._lock:
             return list(self._days.get(day.isoformat(), []))
 
-    # -- faults: each applies to one coming request, in the order added ---------------
+    # -- faults: each applies to one coming request (for `day`, if given), in order added --
 
-    def answer_next(self, count: int = 1) -> None:
+    def answer_next(self, count: int = 1, day: dt.date | None = None) -> None:
         """Let `count` requests through before the faults added after this."""
-        self._add(Fault("none"), count)
+        self._add(Fault("none"), count, day)
 
-    def fail_next(self, count: int = 1, status: int = 500) -> None:
-        self._add(Fault("status", status=status), count)
+    def fail_next(self, count: int = 1, status: int = 500, day: dt.date | None = None) -> None:
+        self._add(Fault("status", status=status), count, day)
 
-    def rate_limit_next(self, retry_after: str | None = "2", count: int = 1) -> None:
-        self._add(Fault("429", status=429, retry_after=retry_after), count)
+    def rate_limit_next(
+        self, retry_after: str | None = "2", count: int = 1, day: dt.date | None = None
+    ) -> None:
+        self._add(Fault("429", status=429, retry_after=retry_after), count, day)
 
-    def slow_next(self, seconds: float, count: int = 1) -> None:
-        self._add(Fault("slow", seconds=seconds), count)
+    def slow_next(self, seconds: float, count: int = 1, day: dt.date | None = None) -> None:
+        self._add(Fault("slow", seconds=seconds), count, day)
 
-    def html_next(self, count: int = 1) -> None:
-        self._add(Fault("html"), count)
+    def html_next(self, count: int = 1, day: dt.date | None = None) -> None:
+        self._add(Fault("html"), count, day)
 
-    def dict_next(self, count: int = 1) -> None:
-        self._add(Fault("dict"), count)
+    def dict_next(self, count: int = 1, day: dt.date | None = None) -> None:
+        self._add(Fault("dict"), count, day)
 
-    def invalid_json_next(self, count: int = 1) -> None:
-        self._add(Fault("bad-json"), count)
+    def invalid_json_next(self, count: int = 1, day: dt.date | None = None) -> None:
+        self._add(Fault("bad-json"), count, day)
 
-    def _add(self, fault: Fault, count: int) -> None:
+    def _add(self, fault: Fault, count: int, day: dt.date | None) -> None:
+        if day is not None:
+            fault = replace(fault, day=day.isoformat())
         with self._lock:
             self._faults.extend([fault] * count)
+
+    def _take_fault(self, day: str | None) -> Fault | None:
+        for fault in self._faults:
+            if fault.day is None or fault.day == day:
+                self._faults.remove(fault)
+                return fault
+        return None
 
     def requests_for(self, day: dt.date) -> list[Request]:
         with self._lock:
@@ -200,7 +211,7 @@ class FakeHub:
             self.requests.append(record)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            fault = self._faults.popleft() if self._faults else None
+            fault = self._take_fault(record.day)
         try:
             record.fault = fault.kind if fault else None
             await self._pause(self.delay + (fault.seconds if fault else 0.0))
