@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.digest import MAX_FILE_BYTES, Link, PaperMeta, ParsedDigest, Problem, parse_file
 from bot.digest_json import arxiv_id_of, link_key, parse_json
@@ -413,3 +415,25 @@ async def test_fixture_days_ingest_beside_the_seeds(catalog: Catalog, seeds_dir:
     assert stored["hf-2026-03-17.json"].outcome.known_papers == 115  # seed papers, known
     days = [summary.day for summary in await catalog.known_days()]
     assert dt.date(2026, 3, 19) in days
+
+
+# -- never raises ------------------------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=20,
+)
+_FIELD = st.sampled_from(["title", "summary", "paper", "id", "authors", "upvotes", "name"])
+_ITEM = st.dictionaries(_FIELD, _JSON | st.dictionaries(_FIELD, _JSON), max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(items=st.lists(_ITEM | _JSON, max_size=6), wrap=st.booleans())
+def test_any_json_parses_without_raising(items: list[Any], wrap: bool) -> None:
+    digest = parse(wrapped(*items) if wrap else items)
+    for problem in digest.problems:
+        assert str(problem).startswith(SOURCE) and problem.message
+    for found in digest.papers:
+        assert found.title and found.abstract and found.item is not None
+        assert not set("\r\n\x00") & set(found.title + found.abstract)
