@@ -13,7 +13,8 @@ from bot import hub_files
 from bot.digest import parse_file
 from bot.hub import HubClient
 from bot.hub_source import DayOutcome, FetchSummary, HubSource, backoff
-from bot.ingest import digest_files
+from bot.ingest import digest_files, ingest_paths
+from bot.search import Catalog
 from tests.hub_server import FakeHub
 
 UTC = dt.UTC
@@ -76,6 +77,17 @@ async def test_written_days_ingest_as_digests(source: HubSource, folder: Path) -
     await source.run_once(NOW)
     assert [parse_file(path).day for path in digest_files([folder])] == [TUE, WED, THU]
     assert len(parse_file(hub_files.day_path(folder, TUE)).papers) == 115
+
+
+async def test_written_days_go_into_the_archive(
+    source: HubSource, folder: Path, catalog: Catalog
+) -> None:
+    await source.run_once(NOW)
+    reports = await ingest_paths(catalog, [folder])
+    assert [report.outcome.new_papers for report in reports if report.outcome] == [115, 12, 5]
+    assert str(reports[1].problems[0]).endswith(
+        "item 9: not an arXiv id, left out: '../../etc/passwd'"
+    )
 
 
 async def test_the_same_pass_again_asks_nothing(source: HubSource, fake_hub: FakeHub) -> None:
