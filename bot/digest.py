@@ -1,7 +1,8 @@
 """Parse "Daily Papers" digest dumps: a few header lines, a date line, title/abstract pairs.
 
 Pure: no I/O beyond reading the one file in `parse_file`. Problems are collected with
-their line numbers and every paper that parsed is kept.
+their line numbers and every paper that parsed is kept. A `.json` file is a Hub day
+(`bot.digest_json`), parsed into the same `ParsedDigest`.
 """
 
 from __future__ import annotations
@@ -53,23 +54,51 @@ class Link:
 
 
 @dataclass(frozen=True)
+class PaperMeta:
+    """What a Hub day tells about a paper beyond its text; empty for text digests.
+
+    `authors` are in the paper's order, hidden ones left out; `published_on` is the
+    arXiv publication day.
+    """
+
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    upvotes: int | None = None
+    comments: int | None = None
+    github_url: str | None = None
+    github_stars: int | None = None
+    project_url: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    organization: str | None = None
+    published_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class ParsedPaper:
+    """One paper of a digest: at `line` of a text digest, or `item` (from 0) of a JSON one."""
+
     title: str
     abstract: str
     links: tuple[Link, ...]
-    line: int
+    line: int | None
+    meta: PaperMeta = PaperMeta()
+    item: int | None = None
 
 
 @dataclass(frozen=True)
 class Problem:
-    """Something wrong in a digest file, at a line when one can be named."""
+    """Something wrong in a digest file, at a line or JSON item when one can be named."""
 
     source: str
     line: int | None
     message: str
+    item: int | None = field(default=None, kw_only=True)
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
+        if self.item is not None:
+            where += f": item {self.item}"
         return f"{where}: {self.message}"
 
 
@@ -82,6 +111,8 @@ class ParsedDigest:
     content_hash: str = ""
     # (size, modification time in ns) of the file, taken before it was read.
     file_signature: tuple[int, int] | None = None
+    # A problem already says why the day may have no papers (ingest adds none of its own).
+    explained_empty: bool = False
 
 
 def parse_date(text: str, today: dt.date | None = None) -> dt.date | None:
@@ -150,7 +181,8 @@ def classify_link(url: str) -> str:
 
 
 def parse_file(path: Path, today: dt.date | None = None) -> ParsedDigest:
-    """Read and parse one digest file; never raises for bad content."""
+    """Read and parse one digest file, text or (by its `.json` suffix) JSON; never raises
+    for bad content."""
     source = str(path)
     try:
         stat = path.stat()
@@ -161,7 +193,12 @@ def parse_file(path: Path, today: dt.date | None = None) -> ParsedDigest:
         data = path.read_bytes()
     except OSError as error:
         return _failed(source, f"cannot read file: {error.strerror or error}")
-    parsed = parse_bytes(data, source, today)
+    if path.suffix.lower() == ".json":
+        from bot.digest_json import parse_json  # that module builds on this one
+
+        parsed = parse_json(data, source)
+    else:
+        parsed = parse_bytes(data, source, today)
     parsed.file_signature = (stat.st_size, stat.st_mtime_ns)
     return parsed
 
@@ -217,17 +254,19 @@ def _parse_text(text: str, source: str, today: dt.date) -> ParsedDigest:
             digest.day, body_start = day, index + 1
             break
     if digest.day is None:
-        digest.day = _date_from_name(source)
+        digest.day = date_from_name(source)
         hint = "; used the date in the file name" if digest.day else ""
         digest.problems.append(
             Problem(source, lines[0][0], f"no date line (like 'Mar 14') before the papers{hint}")
         )
+        digest.explained_empty = True
         body_start = _first_title_index(lines)
     _pair_titles_and_abstracts(lines[body_start:], digest)
     return digest
 
 
-def _date_from_name(source: str) -> dt.date | None:
+def date_from_name(source: str) -> dt.date | None:
+    """The first `YYYY-MM-DD` in the file's name, if it is a real date."""
     match = re.search(r"(\d{4})-(\d{2})-(\d{2})", Path(source).name)
     return _safe_date(*(int(part) for part in match.groups())) if match else None
 

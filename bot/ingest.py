@@ -63,11 +63,18 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
     for paper in digest.papers:
         key = text.title_key(paper.title)
         if not key:
-            digest.problems.append(Problem(digest.source, paper.line, "title has no words"))
+            digest.problems.append(
+                Problem(digest.source, paper.line, "title has no words", item=paper.item)
+            )
             continue
         if key in papers:
             digest.problems.append(
-                Problem(digest.source, paper.line, "title repeated in this file; kept the first")
+                Problem(
+                    digest.source,
+                    paper.line,
+                    "title repeated in this file; kept the first",
+                    item=paper.item,
+                )
             )
             continue
         title_terms = text.terms(paper.title)
@@ -100,7 +107,7 @@ def prepare_file(
     papers = prepare(parsed, keep_terms)
     report = FileReport(str(path), parsed.day, problems=parsed.problems)
     if parsed.day is None or not papers:
-        if parsed.day is not None and not any(p.message.startswith("no") for p in parsed.problems):
+        if parsed.day is not None and not parsed.explained_empty:
             report.problems.append(Problem(str(path), None, "no papers found"))
         return PreparedFile(report, None)
     digest = NewDigest(str(path), parsed.day, parsed.content_hash, papers, parsed.file_signature)

@@ -16,6 +16,8 @@ from bot.search import Catalog
 from bot.storage import Database
 from tests.simbot import Sim, assert_all_answered, raise_unexpected_errors
 
+pytest_plugins = ["tests.hub_server"]  # the `fake_hub` fixture
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_MAR13 = SEEDS / "000_504b839db1386ce8.txt"

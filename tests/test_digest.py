@@ -516,3 +516,11 @@ def test_invalid_utf8_line_with_crlf_endings() -> None:
     assert len(digest.papers) == 3
     [problem] = digest.problems
     assert problem.line == line_of(content, "Second \udcff Title")
+
+
+def test_a_missing_date_line_explains_an_empty_day() -> None:
+    # ingest adds "no papers found" only when no problem already says what is wrong.
+    nameless = parse(digest_text("Just A Title", header="", date=None), "2026-03-15.txt")
+    assert nameless.day == dt.date(2026, 3, 15) and not nameless.papers
+    assert nameless.explained_empty
+    assert not parse(digest_text(date="Mar 15")).explained_empty
