@@ -271,4 +271,5 @@ def backoff(failures: int) -> dt.timedelta:
     then 10 minutes, doubling, at most 2 hours."""
     if failures < 2:
         return dt.timedelta(0)
-    return min(BACKOFF_FIRST * 2 ** min(failures - 2, 16), BACKOFF_MAX)
+    wait: dt.timedelta = BACKOFF_FIRST * 2 ** min(failures - 2, 16)
+    return min(wait, BACKOFF_MAX)
