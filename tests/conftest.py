@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import simcord
 
 from bot.client import Paperboy, create_bot
 from bot.config import Settings
@@ -57,8 +58,12 @@ async def seeded(catalog: Catalog) -> Catalog:
 
 
 # -- the real bot under SimCord ---------------------------------------------------------
-# SimCord's pytest plugin provides `simcord_env` from our `simcord_bot`; these fixtures
-# give it paperboy over a temporary database and digest folder.
+# `simcord_env` (SimCord's plugin fixture, replaced here to set the clock) runs our
+# `simcord_bot`; these fixtures give it paperboy over a temporary database and folder.
+
+#: Where SimCord's virtual clock starts (its own default is 2026-01-01): after the seed
+#: days and the days the tests write, so none of them is in the future.
+SIM_START = dt.datetime(2026, 3, 20, 6, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -90,8 +95,26 @@ def simcord_bot(bot_settings: Settings, started_bots: list[Paperboy]) -> Paperbo
 
 
 @pytest.fixture
+async def simcord_env(
+    simcord_bot: Paperboy, request: pytest.FixtureRequest
+) -> AsyncIterator[simcord.Env]:
+    """SimCord's environment around the bot, its clock at `SIM_START` or at the time
+    a test names with `@pytest.mark.sim_start(datetime)`, before the bot starts."""
+    marker = request.node.get_closest_marker("sim_start")
+    start = marker.args[0] if marker else SIM_START
+    env = simcord.Env(simcord_bot)
+    env.backend.clock.elapsed = (start - env.now()).total_seconds()
+    await env.start()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+        raise_unexpected_errors(env)
+
+
+@pytest.fixture
 async def sim(
-    simcord_env, bot_settings: Settings, started_bots: list[Paperboy]
+    simcord_env: simcord.Env, bot_settings: Settings, started_bots: list[Paperboy]
 ) -> AsyncIterator[Sim]:
     """paperboy running in SimCord; at the end, every interaction must have been answered."""
     sim = Sim(simcord_env, bot_settings, started_bots)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 import simcord
 
 from bot import client as client_module
@@ -80,3 +83,18 @@ async def test_one_failing_extension_does_not_stop_the_others(tmp_path, seeds_di
             assert {"Papers", "Poller", "Subscriptions", "Admin"} <= set(bot.cogs)
     finally:
         await bot.close()
+
+
+async def test_simcord_starts_its_clock_after_the_test_days(sim) -> None:
+    import discord
+
+    from tests.conftest import SIM_START
+
+    assert abs((discord.utils.utcnow() - SIM_START).total_seconds()) < 60
+
+
+@pytest.mark.sim_start(dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC))
+async def test_a_test_can_start_the_clock_elsewhere(sim) -> None:
+    import discord
+
+    assert discord.utils.utcnow().date() == dt.date(2026, 7, 1)
