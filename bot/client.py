@@ -16,9 +16,10 @@ from discord.ext import commands
 
 from bot.alerts import Alerts
 from bot.config import Settings
+from bot.delivery import Channels
 from bot.errors import UserError
 from bot.ingest import FileReport, ingest_paths, ingest_settled
-from bot.publisher import Channels, Publisher
+from bot.publisher import Publisher
 from bot.search import Catalog
 from bot.storage import Database
 from bot.watcher import FolderWatcher

@@ -112,6 +112,18 @@ class Post:
     papers_sent: int
     status: str
     error: str | None
+    sending: str | None = None  # the message slot in flight (see bot.delivery.Slot)
+    header_papers: int | None = None  # how many papers the header names
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    """A day a server's automatic posts passed over: `reason` is `burst` (one of many
+    days at once) or `late` (older than `newer_day`, already posted)."""
+
+    day: dt.date
+    reason: str
+    newer_day: dt.date
 
 
 class Subscribed(Enum):

@@ -19,6 +19,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bot import text
 from bot.dates import format_day, short_day
 from bot.models import Paper
+from bot.wording import plural
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -252,11 +253,16 @@ def pack(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
 
 def day_header(day: dt.date, papers: Sequence[Paper], shown: int = 5) -> str:
     """The channel message that opens a day's post."""
-    lines = [f"📰 **Daily Papers — {format_day(day)}** · {len(papers)} papers"]
+    lines = [f"{header_prefix(day)} · {plural(len(papers), 'paper')}"]
     lines += [f"• {safe_clip(paper.title, 150)}" for paper in papers[:shown]]
     if len(papers) > shown:
         lines.append(f"…and {len(papers) - shown} more in the thread.")
     return clip("\n".join(lines), CONTENT_LIMIT)
+
+
+def header_prefix(day: dt.date) -> str:
+    """How a day's header begins: the same whatever the day's paper count."""
+    return f"📰 **Daily Papers — {format_day(day)}**"
 
 
 def thread_name(day: dt.date) -> str:
@@ -268,26 +274,29 @@ def choice_name(label: str) -> str:
     return clip(" ".join(label.split()) or "?", CHOICE_LIMIT)
 
 
-def alert_messages(
-    user_id: int, matched: Sequence[tuple[Paper, Sequence[str]]]
-) -> list[tuple[str, list[int]]]:
-    """A member's alert for a day: (content, paper ids) pieces, each within 2,000 characters.
+def alert_message(
+    user_id: int, day: dt.date, matched: Sequence[tuple[Paper, Sequence[str]]]
+) -> tuple[str, list[int]]:
+    """A member's alert for a day, one message within 2,000 characters: (content, the
+    ids of every paper it covers). Papers past the room are counted, not listed, and
+    covered all the same: a member gets one alert message a day, however many match."""
+    heading = f"<@{user_id}> papers of {short_day(day)} matching your subscriptions:"
+    lines = [heading]
+    listed = 0
+    for paper, keywords in matched:
+        line = clip(
+            f"• **{safe(paper.title)}** — matched {', '.join(safe(k) for k in keywords)}", 600
+        )
+        rest = len(matched) - listed - 1
+        footer = _more_line(rest) if rest else ""
+        if len("\n".join([*lines, line, footer])) > CONTENT_LIMIT:
+            break
+        lines.append(line)
+        listed += 1
+    if listed < len(matched):
+        lines.append(_more_line(len(matched) - listed))
+    return "\n".join(lines), [paper.id for paper, _ in matched]
 
-    The first piece opens with the member's mention; later pieces say they continue it.
-    """
-    lines = [
-        clip(f"• **{safe(paper.title)}** — matched {', '.join(safe(k) for k in keywords)}", 600)
-        for paper, keywords in matched
-    ]
-    pieces: list[tuple[str, list[int]]] = []
-    heading = f"<@{user_id}> today's papers matching your subscriptions:"
-    current: list[str] = [heading]
-    ids: list[int] = []
-    for line, (paper, _keywords) in zip(lines, matched, strict=True):
-        if ids and len("\n".join([*current, line])) > CONTENT_LIMIT:
-            pieces.append(("\n".join(current), ids))
-            current, ids = ["(continued)"], []
-        current.append(line)
-        ids.append(paper.id)
-    pieces.append(("\n".join(current), ids))
-    return pieces
+
+def _more_line(count: int) -> str:
+    return f"…and {plural(count, 'more paper')} in this thread."

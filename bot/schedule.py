@@ -4,19 +4,69 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from bot.dates import short_day
+from bot.models import SkippedDay
+from bot.wording import plural
 
 MAX_BACKOFF = dt.timedelta(hours=6)
+# At most this many new days at once are each posted (a bot back from a weekend's
+# downtime catches up); more at once is a backfill or a restored folder, of which only
+# the newest day is posted.
+MAX_CATCH_UP_DAYS = 3
 
 
-def days_to_schedule(
-    known_days: Iterable[dt.date], since_day: dt.date | None, scheduled: set[dt.date]
-) -> list[dt.date]:
-    """Days newer than the server's setup that have no automatic post yet, oldest first."""
-    return sorted(
-        day for day in known_days if (since_day is None or day > since_day) and day not in scheduled
+@dataclass(frozen=True)
+class NewDays:
+    """What a server's automatic posts do with the days that arrived since last time."""
+
+    post: list[dt.date] = field(default_factory=list)  # oldest first
+    skip: list[SkippedDay] = field(default_factory=list)
+
+
+def plan_new_days(
+    known_days: Iterable[dt.date],
+    since_day: dt.date | None,
+    posted: set[dt.date],
+    skipped: set[dt.date],
+) -> NewDays:
+    """Which of the days newer than the server's setup to post automatically.
+
+    `posted`: days with an automatic post already (sent or not); `skipped`: days passed
+    over before. A day older than the newest posted one arrived late and is skipped;
+    of more than MAX_CATCH_UP_DAYS new days at once only the newest is posted.
+    """
+    fresh = sorted(
+        day
+        for day in known_days
+        if (since_day is None or day > since_day) and day not in posted and day not in skipped
     )
+    newest_posted = max(posted, default=None)
+    late = [day for day in fresh if newest_posted is not None and day < newest_posted]
+    newer = [day for day in fresh if newest_posted is None or day > newest_posted]
+    skip = [SkippedDay(day, "late", newest_posted) for day in late if newest_posted]
+    if len(newer) > MAX_CATCH_UP_DAYS:
+        skip += [SkippedDay(day, "burst", newer[-1]) for day in newer[:-1]]
+        newer = newer[-1:]
+    return NewDays(newer, skip)
+
+
+def describe_skipped(skipped: SkippedDay) -> str:
+    """One line for `/setup` on a day the automatic posts passed over."""
+    day, newer = short_day(skipped.day), short_day(skipped.newer_day)
+    if skipped.reason == "late":
+        return f"{day} arrived after {newer} was posted; use `/post` to post it."
+    return (
+        f"{day} came with many days at once; only {newer} was posted. "
+        "The others are in `/digest`; `/post` posts one."
+    )
+
+
+def failures_after(previous: int, progressed: bool) -> int:
+    """Failures in a row after one more: a pass that sent anything starts the count again,
+    so a few unrelated Discord errors never stretch a half-posted day over hours."""
+    return 1 if progressed else previous + 1
 
 
 def retry_after(now: dt.datetime, failures: int, poll_seconds: float) -> dt.datetime:
@@ -42,7 +92,7 @@ def describe_status(
     """One line for `/setup`: how the latest post is going."""
     when = short_day(day)
     if status == "posted":
-        return f"{when}: posted ({paper_count} papers)."
+        return f"{when}: posted ({plural(paper_count, 'paper')})."
     if error:
         return f"{when}: failed after {papers_sent}/{paper_count} papers: {error}. Retrying."
     return f"{when}: in progress, {papers_sent}/{paper_count} papers sent."

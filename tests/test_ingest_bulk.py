@@ -137,6 +137,9 @@ async def test_version_4_databases_keep_their_meaning(
         connection.execute("DROP TABLE term_counts")  # added by migration 7
         for column in ("messages_sent INTEGER NOT NULL DEFAULT 0", "finished_at TEXT"):
             connection.execute(f"ALTER TABLE posts ADD COLUMN {column}")  # dropped by 8
+        for column in ("sending", "header_papers"):
+            connection.execute(f"ALTER TABLE posts DROP COLUMN {column}")  # added by 9
+        connection.execute("DROP TABLE skipped_days")  # added by 9
         connection.execute("PRAGMA user_version = 4")
     async with await Database.open(path) as database:
         assert await schema_version(database) == len(migration_scripts())

@@ -273,7 +273,7 @@ async def test_each_pass_tidies_after_posting(world, digest_dir):
     """A day's commit leaves a new index segment and unsettled vocabulary terms; the
     pass merges the segments and settles the terms once it has posted."""
     await setup_channel(world)
-    days = [f"Mar {day}, 2026" for day in range(15, 20)]
+    days = [f"Mar {day}, 2026" for day in range(15, 18)]  # at most a catch-up's worth
     for day in days:
         write_day(digest_dir, day, 3, topic=f"topic{day[4:6]}")
     await advance_poll(world, passes=2)
@@ -281,7 +281,7 @@ async def test_each_pass_tidies_after_posting(world, digest_dir):
     assert len(user_messages(world.channel)) == len(days)  # every day posted
     with sqlite3.connect(world.settings.database) as connection:
         segments = connection.execute("SELECT count(DISTINCT segid) FROM paper_fts_idx").fetchone()
-    # 2 seed files + 5 days, one segment each, were merged down.
+    # 2 seed files + 3 days, one segment each, were merged down.
     assert segments[0] < 2 + len(days)
     assert world.bot.catalog.vocabulary.unsettled == 0
-    assert "topic19" in world.bot.catalog.vocabulary
+    assert "topic17" in world.bot.catalog.vocabulary

@@ -6,18 +6,57 @@ import datetime as dt
 
 import pytest
 
-from bot.schedule import MAX_BACKOFF, days_to_schedule, describe_status, is_due, retry_after
+from bot.models import SkippedDay
+from bot.schedule import (
+    MAX_BACKOFF,
+    MAX_CATCH_UP_DAYS,
+    describe_skipped,
+    describe_status,
+    failures_after,
+    is_due,
+    plan_new_days,
+    retry_after,
+)
 
 MAR12, MAR13, MAR14, MAR15 = (dt.date(2026, 3, day) for day in (12, 13, 14, 15))
 NOW = dt.datetime(2026, 3, 15, 9, 30, tzinfo=dt.UTC)
 
 
-def test_only_days_after_setup_without_a_post_are_scheduled_oldest_first() -> None:
+def test_only_days_after_setup_without_a_post_are_posted_oldest_first() -> None:
     known = [MAR15, MAR12, MAR14, MAR13]
-    assert days_to_schedule(known, MAR13, scheduled=set()) == [MAR14, MAR15]
-    assert days_to_schedule(known, MAR13, scheduled={MAR14}) == [MAR15]
-    assert days_to_schedule(known, None, scheduled=set()) == [MAR12, MAR13, MAR14, MAR15]
-    assert days_to_schedule(known, MAR15, scheduled=set()) == []
+    assert plan_new_days(known, MAR13, set(), set()).post == [MAR14, MAR15]
+    assert plan_new_days(known, MAR13, {MAR14}, set()).post == [MAR15]
+    assert plan_new_days(known, MAR15, set(), set()).post == []
+    assert plan_new_days(known, MAR12, set(), {MAR13}).post == [MAR14, MAR15]
+
+
+def test_a_few_days_at_once_are_each_posted_after_downtime() -> None:
+    days = [MAR15 + dt.timedelta(days=n) for n in range(MAX_CATCH_UP_DAYS)]
+    plan = plan_new_days(days, MAR14, {MAR14}, set())
+    assert plan.post == days and plan.skip == []
+
+
+def test_a_burst_of_many_days_posts_only_the_newest() -> None:
+    backfill = [MAR12 - dt.timedelta(days=n) for n in range(30)]  # 30 days arrive together
+    plan = plan_new_days(backfill, None, set(), set())
+    assert plan.post == [MAR12]
+    assert {s.day for s in plan.skip} == set(backfill) - {MAR12}
+    assert {(s.reason, s.newer_day) for s in plan.skip} == {("burst", MAR12)}
+
+
+def test_a_day_older_than_a_posted_one_arrived_late() -> None:
+    plan = plan_new_days([MAR12, MAR13, MAR14, MAR15], MAR12, {MAR14}, set())
+    assert plan.post == [MAR15]
+    assert plan.skip == [SkippedDay(MAR13, "late", MAR14)]
+    assert describe_skipped(plan.skip[0]) == (
+        "Mar 13, 2026 arrived after Mar 14, 2026 was posted; use `/post` to post it."
+    )
+
+
+def test_failures_count_only_passes_that_sent_nothing() -> None:
+    assert failures_after(0, progressed=False) == 1
+    assert failures_after(4, progressed=False) == 5
+    assert failures_after(4, progressed=True) == 1
 
 
 @pytest.mark.parametrize(
@@ -37,6 +76,8 @@ def test_a_server_is_due_when_it_never_failed_or_its_pause_is_over() -> None:
 
 def test_status_lines_for_setup() -> None:
     assert describe_status("posted", 87, 87, None, MAR14) == "Mar 14, 2026: posted (87 papers)."
+    assert describe_status("posted", 1, 1, None, MAR14) == "Mar 14, 2026: posted (1 paper)."
+    assert describe_status("posted", 1, 1, None, MAR14) == "Mar 14, 2026: posted (1 paper)."
     assert describe_status("pending", 20, 87, None, MAR14) == (
         "Mar 14, 2026: in progress, 20/87 papers sent."
     )

@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.models import GuildChannel, Post
+from bot.models import GuildChannel, Post, SkippedDay
 from bot.storage.connection import Connection, now_text
 
 _POST_COLUMNS = (
     "id, guild_id, day, channel_id, header_message_id, thread_id, target_id, "
-    "papers_sent, status, error"
+    "papers_sent, status, error, sending, header_papers"
 )
 _CHANNEL_COLUMNS = "guild_id, channel_id, since_day, failures, retry_after, last_error"
 
@@ -64,13 +64,14 @@ class Posts:
         return [_guild_channel(row) for row in rows]
 
     async def record_guild_failure(
-        self, guild_id: int, error: str, retry_after: dt.datetime
+        self, guild_id: int, error: str, retry_after: dt.datetime, failures: int
     ) -> None:
+        """Posting in the server failed `failures` times in a row; retry at `retry_after`."""
         async with self._db.transaction():
             await self._db.execute(
-                "UPDATE guild_channels SET failures = failures + 1, last_error = ?, "
+                "UPDATE guild_channels SET failures = ?, last_error = ?, "
                 "retry_after = ? WHERE guild_id = ?",
-                (error, retry_after.isoformat(), guild_id),
+                (failures, error, retry_after.isoformat(), guild_id),
             )
 
     async def clear_guild_failure(self, guild_id: int) -> None:
@@ -101,16 +102,46 @@ class Posts:
         )
         return {dt.date.fromisoformat(row[0]) for row in rows}
 
-    async def request(self, guild_id: int, channel_id: int, day: dt.date, user_id: int) -> Post:
-        """An admin's explicit request to post a day (again)."""
+    async def skip_days(self, guild_id: int, skipped: Iterable[SkippedDay]) -> None:
+        """Remember days the server's automatic posts pass over, once each."""
         async with self._db.transaction():
-            written = await self._db.execute(
-                "INSERT INTO posts(guild_id, day, channel_id, requested_by, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (guild_id, day.isoformat(), channel_id, user_id, now_text()),
+            await self._db.execute_many(
+                "INSERT INTO skipped_days(guild_id, day, reason, newer_day, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [
+                    (guild_id, s.day.isoformat(), s.reason, s.newer_day.isoformat(), now_text())
+                    for s in skipped
+                ],
             )
-        assert written.lastrowid is not None
-        post = await self.get(written.lastrowid)
+
+    async def skipped_days(self, guild_id: int) -> list[SkippedDay]:
+        """The days passed over in this server, newest first."""
+        rows = await self._db.rows(
+            "SELECT day, reason, newer_day FROM skipped_days WHERE guild_id = ? ORDER BY day DESC",
+            (guild_id,),
+        )
+        return [
+            SkippedDay(dt.date.fromisoformat(row[0]), row[1], dt.date.fromisoformat(row[2]))
+            for row in rows
+        ]
+
+    async def request(self, guild_id: int, channel_id: int, day: dt.date, user_id: int) -> Post:
+        """An admin's request to post a day now: the day's unfinished post if it has one
+        (one day has one post per channel), else a new post, even of a day posted before."""
+        async with self._db.transaction():
+            pending = await self._db.scalar(
+                "SELECT id FROM posts WHERE guild_id = ? AND day = ? AND status = 'pending' "
+                "ORDER BY id LIMIT 1",
+                (guild_id, day.isoformat()),
+            )
+            if pending is None:
+                written = await self._db.execute(
+                    "INSERT INTO posts(guild_id, day, channel_id, requested_by, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (guild_id, day.isoformat(), channel_id, user_id, now_text()),
+                )
+                pending = written.lastrowid
+        post = await self.get(int(pending))
         assert post is not None
         return post
 
@@ -134,13 +165,29 @@ class Posts:
         )
         return _post(rows[0]) if rows else None
 
-    async def record_header(self, post_id: int, message_id: int | None) -> None:
-        await self._update(post_id, "header_message_id = ?", message_id)
+    async def set_sending(self, post_id: int, slot: str | None) -> None:
+        """Note the message about to be sent (None: nothing is in flight)."""
+        await self._update(post_id, "sending = ?", slot)
+
+    async def record_header(
+        self, post_id: int, message_id: int | None, papers: int | None = None
+    ) -> None:
+        """The day's header was sent (or, with None, must be sent again)."""
+        await self._update(
+            post_id, "header_message_id = ?, header_papers = ?, sending = NULL", message_id, papers
+        )
+
+    async def record_header_papers(self, post_id: int, papers: int) -> None:
+        """The header was edited to name `papers` papers."""
+        await self._update(post_id, "header_papers = ?", papers)
 
     async def record_target(
         self, post_id: int, thread_id: int | None, target_id: int | None
     ) -> None:
-        await self._update(post_id, "thread_id = ?, target_id = ?", thread_id, target_id)
+        """Where the day's papers go from now on: a thread, or the channel."""
+        await self._update(
+            post_id, "thread_id = ?, target_id = ?, sending = NULL", thread_id, target_id
+        )
 
     async def record_error(self, post_id: int, error: str | None) -> None:
         await self._update(post_id, "error = ?", error)
@@ -151,12 +198,13 @@ class Posts:
         """One message of a post was sent: remember it before sending the next."""
         async with self._db.transaction():
             await self._db.execute(
-                "INSERT INTO post_messages(post_id, first_paper, paper_count, message_id) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO post_messages(post_id, first_paper, paper_count, "
+                "message_id) VALUES (?, ?, ?, ?)",
                 (post_id, first_paper, paper_count, message_id),
             )
             await self._db.execute(
-                "UPDATE posts SET papers_sent = ?, error = NULL WHERE id = ?",
+                "UPDATE posts SET papers_sent = max(papers_sent, ?), error = NULL, "
+                "sending = NULL WHERE id = ?",
                 (first_paper + paper_count, post_id),
             )
 

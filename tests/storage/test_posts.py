@@ -87,8 +87,8 @@ async def test_failures_count_up_and_clear(database: Database) -> None:
     posts = database.posts
     await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
     retry = dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC)
-    await posts.record_guild_failure(GUILD, "Discord error 500", retry)
-    await posts.record_guild_failure(GUILD, "Discord error 502", retry)
+    await posts.record_guild_failure(GUILD, "Discord error 500", retry, 1)
+    await posts.record_guild_failure(GUILD, "Discord error 502", retry, 2)
     server = await posts.guild_channel(GUILD)
     assert server is not None
     assert (server.failures, server.last_error, server.retry_after) == (
