@@ -16,6 +16,8 @@ from bot.ingest import FileReport, ingest_paths
 from bot.models import Paper
 from bot.search import Catalog, query_text
 from bot.storage import Database
+from bot.storage.connection import DatabaseUnusable
+from bot.watcher import digest_files
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications, "
@@ -49,7 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "run":
         return run_bot(settings)
-    return asyncio.run(_offline(args, settings))
+    try:
+        return asyncio.run(_offline(args, settings))
+    except DatabaseUnusable as error:
+        print(f"paperboy: {error}", file=sys.stderr)
+        return 2
 
 
 def run_bot(settings: Settings) -> int:
@@ -80,10 +86,16 @@ async def _offline(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(catalog: Catalog, paths: list[Path]) -> int:
-    missing = [path for path in paths if not path.exists()]
-    for path in missing:
-        print(f"{path}: no such file or folder")
-    reports = await ingest_paths(catalog, [path for path in paths if path.exists()])
+    files: list[Path] = []
+    for path in paths:
+        try:
+            files += digest_files([path]) if path.exists() else []
+        except OSError as error:  # a folder that cannot be listed
+            print(f"{path}: cannot read this folder ({error.strerror}); check its permissions")
+            continue
+        if not path.exists():
+            print(f"{path}: no such file or folder")
+    reports = await ingest_paths(catalog, files)
     await catalog.tidy()
     for report in reports:
         print(report.summary())

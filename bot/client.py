@@ -18,7 +18,7 @@ from bot.alerts import Alerts
 from bot.config import Settings
 from bot.delivery import Channels
 from bot.errors import UserError
-from bot.ingest import FileReport, ingest_paths, ingest_settled
+from bot.ingest import FileReport, ingest_settled, ingest_startup
 from bot.publisher import Publisher
 from bot.search import Catalog
 from bot.storage import Database
@@ -93,6 +93,7 @@ class Paperboy(commands.Bot):
         self.settings = settings
         self.watcher = FolderWatcher(settings.digest_dir)
         self.failed_extensions: dict[str, str] = {}
+        self.ingest_problem: IngestProblem | None = None  # for /setup, while it lasts
         self._services: _Services | None = None
 
     @property
@@ -122,7 +123,7 @@ class Paperboy(commands.Bot):
         return self._services
 
     async def setup_hook(self) -> None:
-        database = await Database.open(self.settings.database)
+        database = await Database.open(self.settings.database, self.settings.db_busy_timeout_ms)
         catalog = await Catalog.load(database)
         alerts = Alerts(database)
         publisher = Publisher(database, catalog, alerts, Channels(self), self.settings.poll_seconds)
@@ -142,19 +143,47 @@ class Paperboy(commands.Bot):
         if not folder.is_dir():
             log.warning("digest folder %s does not exist; no digests loaded", folder)
             return
-        # Everything present at startup is loaded now; the loop watches for changes.
-        self.watcher.mark_all_done()
-        await ingest_paths(self.catalog, [folder])
+        # What is settled now loads now; the loop takes what is still being written.
+        try:
+            await ingest_startup(self.catalog, self.watcher, discord.utils.utcnow().date())
+        except OSError as error:
+            reason = describe_ingest_error(error)
+            log.error("cannot load the digest folder %s: %s; check its permissions", folder, reason)
+            self.ingest_problem = IngestProblem(reason, discord.utils.utcnow())
         await self.catalog.tidy()  # nothing waits on it yet
 
     async def run_pass(self) -> None:
-        """The loop's pass: ingest settled digest files, publish due posts, tidy up."""
+        """The loop's pass: ingest settled digest files, publish due posts, tidy up.
+
+        Each step fails on its own: a folder that cannot be read or a file that cannot
+        be stored never stops posting, and a posting fault never stops the upkeep.
+        """
+        grown = await self._ingest_step()
         try:
-            reports = await ingest_settled(self.catalog, self.watcher)
-            await self.publisher.days_grew(grown_days(reports))
+            await self.publisher.days_grew(grown)
             await self.publisher.publish_due()
-        finally:
+        except Exception:
+            log.exception("posting pass failed; trying again next pass")
+        try:
             await self.catalog.tidy()  # after posting, so that no post waits for it
+        except Exception:
+            log.exception("index upkeep failed; trying again next pass")
+
+    async def _ingest_step(self) -> list[dt.date]:
+        """Ingest settled files; returns the days they added papers to."""
+        try:
+            reports = await ingest_settled(
+                self.catalog, self.watcher, discord.utils.utcnow().date()
+            )
+        except Exception as error:
+            if self.ingest_problem is None:
+                self.ingest_problem = IngestProblem(
+                    describe_ingest_error(error), discord.utils.utcnow()
+                )
+            log.exception("loading new digest files failed; trying again next pass")
+            return []
+        self.ingest_problem = None
+        return grown_days(reports)
 
     async def sync_commands(self) -> bool:
         """Sync the command tree when its definitions changed since the last sync."""
@@ -189,6 +218,24 @@ class _Services:
     catalog: Catalog
     alerts: Alerts
     publisher: Publisher
+
+
+@dataclass(frozen=True)
+class IngestProblem:
+    """Why loading new digest files fails, and since when."""
+
+    error: str
+    since: dt.datetime
+
+
+def describe_ingest_error(error: Exception) -> str:
+    """A short reason for `/setup`: what failed, never a traceback."""
+    if isinstance(error, OSError):
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror or type(error).__name__}{where}"
+    if isinstance(error, sqlite3.Error):
+        return f"the database refused a write ({error})"
+    return type(error).__name__
 
 
 def grown_days(reports: list[FileReport]) -> list[dt.date]:

@@ -29,6 +29,9 @@ class Settings:
     poll_seconds: float = 600.0
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    # How long a write waits for another process's lock (e.g. `paperboy ingest` run on
+    # the live database): short, so a command still answers within Discord's 3 seconds.
+    db_busy_timeout_ms: int = 2000
 
     def __post_init__(self) -> None:
         # Accept str paths from callers; keep Path internally.

@@ -13,6 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import urlsplit
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -186,11 +187,14 @@ def parse_file(path: Path, today: dt.date | None = None) -> ParsedDigest:
     source = str(path)
     try:
         stat = path.stat()
+        if not S_ISREG(stat.st_mode):  # a device or a pipe: no end, or no size to trust
+            return _failed(source, "not a regular file; only digest files are read")
         if stat.st_size > MAX_FILE_BYTES:
             return _failed(
                 source, f"file is {stat.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
             )
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # never more than the limit, whatever stat said
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         return _failed(source, f"cannot read file: {error.strerror or error}")
     if path.suffix.lower() == ".json":

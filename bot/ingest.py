@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 from bot import text
 from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
@@ -102,8 +103,18 @@ class PreparedFile:
 def prepare_file(
     path: Path, today: dt.date | None = None, keep_terms: bool = False
 ) -> PreparedFile:
-    """Parse and prepare one file (see `prepare`); never raises for bad content."""
+    """Parse and prepare one file (see `prepare`); never raises for bad content.
+
+    `today` (default: today in UTC) dates a day line without a year, and no day more
+    than a day ahead of it is loaded: a typo'd year must not become the newest day.
+    """
+    today = today or dt.datetime.now(dt.UTC).date()
     parsed = parse_file(path, today)
+    if parsed.day is not None and parsed.day > today + dt.timedelta(days=1):
+        message = f"dated {parsed.day.isoformat()}, more than a day after today; not loaded"
+        return PreparedFile(
+            FileReport(str(path), None, problems=[Problem(str(path), None, message)]), None
+        )
     papers = prepare(parsed, keep_terms)
     report = FileReport(str(path), parsed.day, problems=parsed.problems)
     if parsed.day is None or not papers:
@@ -119,14 +130,25 @@ def prepare_files(paths: Sequence[Path], today: dt.date | None) -> list[Prepared
     return [prepare_file(path, today) for path in paths]
 
 
-async def ingest_settled(catalog: Catalog, watcher: FolderWatcher) -> list[FileReport]:
+async def ingest_settled(
+    catalog: Catalog, watcher: FolderWatcher, today: dt.date | None = None
+) -> list[FileReport]:
     """The loop's first step: ingest the folder's files that are new or changed and
     have settled, one transaction each."""
     reports = []
     for path in await watcher.ready():
-        reports.append(await ingest_file(catalog, path))
+        reports.append(await ingest_file(catalog, path, today))
         watcher.mark_done(path)
     return reports
+
+
+async def ingest_startup(
+    catalog: Catalog, watcher: FolderWatcher, today: dt.date | None = None
+) -> list[FileReport]:
+    """Everything settled in the folder at startup (in bulk when it is many files);
+    a file still being written is left to the loop, which waits for it to settle."""
+    settled = watcher.start()
+    return await ingest_paths(catalog, settled, today) if settled else []
 
 
 async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None) -> FileReport:
@@ -218,8 +240,10 @@ def _content_hashes(files: list[Path]) -> dict[Path, tuple[tuple[int, int], str]
     for path in files:
         try:
             stat = path.stat()
-            if stat.st_size <= MAX_FILE_BYTES:  # larger ones: the parser reports it
-                data = path.read_bytes()
+            # Larger files, devices and pipes: the parser reports them.
+            if S_ISREG(stat.st_mode) and stat.st_size <= MAX_FILE_BYTES:
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_FILE_BYTES + 1)
                 hashes[path] = ((stat.st_size, stat.st_mtime_ns), content_hash(data))
         except OSError:
             continue  # the parser reports it

@@ -68,6 +68,11 @@ def parse_keyword(raw: str, exclude: str | None = None) -> Keyword:
     terms = tuple(text.terms(label))
     if not terms:
         raise UserError("A keyword needs at least one letter or digit, e.g. `RLHF`.")
+    if all(term in text.STOPWORDS or len(term) == 1 for term in terms):
+        raise UserError(
+            f"“{label}” would match nearly every paper: it has only common words or single "
+            "letters. Pick a more specific word or phrase, e.g. `diffusion` or `RLHF`."
+        )
     excluded = parse_exclude(exclude)
     if set(excluded) & set(terms):
         raise UserError("The exclude words cannot include the keyword itself.")

@@ -47,6 +47,9 @@ class Publisher:
         self.channels = channels
         self.poll_seconds = poll_seconds
         self.delivery = Delivery(db, catalog, alerts, channels)
+        # Failures the database would not let us record (it is locked or full), for
+        # /setup to show until it does.
+        self.unrecorded_failures: dict[int, str] = {}
         self._guild_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def days_grew(self, days: Sequence[dt.date]) -> None:
@@ -98,7 +101,7 @@ class Publisher:
         if plan.skip:
             await posts.skip_days(server.guild_id, plan.skip)
             for day in plan.skip:
-                log.info("server %s: %s", server.guild_id, schedule.describe_skipped(day))
+                log.warning("server %s: %s", server.guild_id, schedule.describe_skipped(day))
         if plan.post:
             await posts.schedule_automatic(server.guild_id, server.channel_id, plan.post)
 
@@ -119,16 +122,20 @@ class Publisher:
         self, server: GuildChannel, failures: list[Exception], progressed: bool
     ) -> None:
         """Clear the server's failure, or count one more and pause before the next try."""
+        reason = describe_error(failures[0]) if failures else None
         try:
-            if not failures:
+            if reason is None:
                 await self.db.posts.clear_guild_failure(server.guild_id)
-                return
-            count = schedule.failures_after(server.failures, progressed)
-            retry = schedule.retry_after(discord.utils.utcnow(), count, self.poll_seconds)
-            reason = describe_error(failures[0])
-            await self.db.posts.record_guild_failure(server.guild_id, reason, retry, count)
+            else:
+                count = schedule.failures_after(server.failures, progressed)
+                retry = schedule.retry_after(discord.utils.utcnow(), count, self.poll_seconds)
+                await self.db.posts.record_guild_failure(server.guild_id, reason, retry, count)
         except sqlite3.Error as error:
             log.warning("server %s: could not record how posting went: %s", server.guild_id, error)
+            if reason is not None:
+                self.unrecorded_failures[server.guild_id] = reason
+            return
+        self.unrecorded_failures.pop(server.guild_id, None)
 
 
 def describe_error(error: Exception) -> str:

@@ -7,10 +7,13 @@ import contextlib
 import logging
 import signal
 
+import aiohttp
 import discord
 
 from bot.client import create_bot
 from bot.config import Settings
+from bot.storage import Database
+from bot.storage.connection import DatabaseUnusable
 
 log = logging.getLogger("paperboy")
 
@@ -39,11 +42,22 @@ def setup_logging(settings: Settings, handler: logging.Handler | None = None) ->
 
 
 def run(settings: Settings) -> int:
+    """Run the bot until Ctrl-C or SIGTERM; a failure to start is one clear log line."""
     setup_logging(settings)
+    discord.VoiceClient.warn_nacl = False  # a text-only bot: no voice, no PyNaCl warning
     try:
         asyncio.run(_serve(settings))
     except discord.LoginFailure:
         log.error("Discord rejected DISCORD_TOKEN; check it in the developer portal")
+        return 2
+    except DatabaseUnusable as error:
+        log.error("cannot start: %s", error)
+        return 2
+    except (aiohttp.ClientConnectionError, TimeoutError) as error:
+        log.error(
+            "cannot reach Discord (%s); check this machine's network and DNS, then start again",
+            error or type(error).__name__,
+        )
         return 2
     except KeyboardInterrupt:
         pass
@@ -52,6 +66,8 @@ def run(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> None:
     assert settings.token
+    # A database that cannot be used stops the bot before it connects to Discord.
+    await (await Database.open(settings.database, settings.db_busy_timeout_ms)).close()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

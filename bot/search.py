@@ -147,6 +147,8 @@ class Catalog:
         terms = text.terms(query)
         typed = dict(zip(reversed(terms), reversed(words), strict=True))  # first word per term
         for term in text.content_terms(terms):
+            if term not in self.vocabulary and text.UNSPACED.search(term):
+                continue  # looked up by substring instead (see search)
             corrected = self.vocabulary.correct(term)
             if corrected is None:
                 unknown.append(typed[term])
@@ -163,10 +165,16 @@ class Catalog:
         """The best matches for `query`, best first: the first `limit` as papers, and
         every match's id (`papers` draws the later pages)."""
         plan = self.plan(query)
-        ranked = await self.rank(query, plan)
+        ranked = await self.rank(query, plan) if plan.terms else []
+        runs = [run for run in text.unspaced_runs(query) if run not in self.vocabulary]
+        unknown = plan.unknown
+        if runs:  # text in scripts without spaces is found by substring
+            found = await self.db.index.unspaced_matches(runs, MAX_RESULTS)
+            ranked = _narrowed(ranked, found)
+            unknown = unknown if found else (*unknown, *runs)
         papers = await self.papers(ranked[:limit])
         readable = readable_corrections(plan, papers)
-        return SearchResults(papers, ranked, plan.terms, plan.corrections, plan.unknown, readable)
+        return SearchResults(papers, ranked, plan.terms, plan.corrections, unknown, readable)
 
     async def rank(self, query: str, plan: QueryPlan | None = None) -> list[int]:
         """Ids of the best matches for `query` (at most MAX_RESULTS), best first.
@@ -337,6 +345,17 @@ class Catalog:
         if self._days is None:
             self._days = await self.db.archive.known_days()
         return self._days
+
+
+def _narrowed(ranked: list[int], substring_matches: list[int]) -> list[int]:
+    """The ranked matches that also hold the substrings, if any do; else the substring
+    matches first, then the rest."""
+    holding = set(substring_matches)
+    both = [paper_id for paper_id in ranked if paper_id in holding]
+    if both:
+        return both
+    rest = [paper_id for paper_id in ranked if paper_id not in holding]
+    return (substring_matches + rest)[:MAX_RESULTS]
 
 
 def readable_corrections(plan: QueryPlan, papers: Sequence[Paper]) -> dict[str, str]:

@@ -22,6 +22,21 @@ _ASCII_TO_WORDS = bytes.maketrans(
     _ASCII_SEPARATORS + _ASCII_UPPER, b" " * len(_ASCII_SEPARATORS) + _ASCII_UPPER.lower()
 )
 
+# Unicode format characters (category Cf) that can sit inside a word unseen: soft
+# hyphen, zero-width space and joiners, direction marks, word joiner, BOM.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, kana, CJK
+# ideographs. A run of them is one "word" to the word index, so search also looks such
+# text up by substring (SearchIndex.unspaced_matches). Migration 0010 holds the same
+# ranges.
+UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+"
+)
+
 STOPWORDS = frozenset(
     {
         "a",
@@ -59,8 +74,10 @@ _VOWELS = frozenset("aeiouy")
 
 
 def fold(text: str) -> str:
-    """Compatibility-normalise and case-fold `text` (`ＡＢＣ` and `abc` compare equal)."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    """Compatibility-normalise and case-fold `text` (`ＡＢＣ` and `abc` compare equal),
+    dropping invisible format characters (a zero-width space inside a word leaves one
+    word, as the reader sees it)."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
 
 def words(text: str) -> list[str]:
@@ -132,6 +149,11 @@ def terms(text: str, stems: StemCache | None = None) -> list[str]:
         if len(stems) > 500_000:  # bound memory on adversarial vocabularies
             stems.clear()
     return list(map(stems.__getitem__, words(text)))
+
+
+def unspaced_runs(text: str) -> list[str]:
+    """The runs of `text` in scripts written without spaces, normalised as words are."""
+    return list(dict.fromkeys(UNSPACED.findall(fold(text))))
 
 
 def title_key(title: str) -> str:

@@ -83,7 +83,13 @@ class FolderWatcher:
         if signature is not None:
             self._done[path] = signature
 
-    def mark_all_done(self) -> None:
-        """Everything in the folder now counts as ingested (used at startup)."""
-        self._seen, self._seen_at = self._scan(), time.time()
-        self._done = dict(self._seen)
+    def start(self) -> list[Path]:
+        """At startup: the files settled now (unchanged for `settle_seconds`), in name
+        order, which count as ingested from here on; a file still being written is left
+        for `ready`, as in any pass."""
+        scan, now = self._scan(), time.time()
+        self._seen, self._seen_at = scan, now
+        self._done = {
+            path: sig for path, sig in scan.items() if now - sig[1] / 1e9 >= self.settle_seconds
+        }
+        return sorted(self._done)

@@ -6,10 +6,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import schedule
+from bot import render, schedule
 from bot.client import Paperboy
-from bot.dates import format_day, resolve_day, short_day
+from bot.dates import format_day, resolve_day
 from bot.errors import UserError
+from bot.status import server_status
+from bot.wording import plural
 from cogs.common import DayText, day_choices
 
 # What the bot needs in the digest channel, with the names the Discord client shows.
@@ -65,10 +67,10 @@ class Admin(commands.Cog):
         ]
         if latest:
             count = await archive.day_paper_count(latest)
-            lines.append(f"Latest day available: {format_day(latest)} ({count} papers).")
+            lines.append(f"Latest day available: {format_day(latest)} ({plural(count, 'paper')}).")
         lines.append(
-            "New days will be posted as they arrive; `/post` posts a day now "
-            "(days already available are not posted automatically)."
+            "New days will be posted as they arrive (of many days at once, only the newest); "
+            "`/post` posts a day now. Days already available are not posted automatically."
         )
         no_threads = [name for flag, name in FOR_THREADS.items() if not getattr(permissions, flag)]
         if no_threads:
@@ -79,27 +81,19 @@ class Admin(commands.Cog):
         return "\n".join(lines)
 
     async def _settings_text(self, guild: discord.Guild) -> str:
-        database = self.bot.database
-        server = await database.posts.guild_channel(guild.id)
-        if server is None:
+        problem = self.bot.ingest_problem
+        found = await server_status(
+            self.bot.database,
+            guild.id,
+            discord.utils.utcnow(),
+            f"{problem.error} (since {discord.utils.format_dt(problem.since, 'R')})"
+            if problem
+            else None,
+            self.bot.publisher.unrecorded_failures.get(guild.id),
+        )
+        if found is None:
             return "No digest channel yet. Run `/setup channel:#your-channel` to choose one."
-        lines = [f"Daily papers go to <#{server.channel_id}>."]
-        if server.since_day:
-            lines.append(f"Days after {short_day(server.since_day)} post automatically.")
-        post = await database.posts.latest(guild.id)
-        if post is None:
-            lines.append("Nothing posted yet.")
-        else:
-            count = await database.archive.day_paper_count(post.day)
-            status = schedule.describe_status(
-                post.status, post.papers_sent, count, post.error, post.day
-            )
-            lines.append(f"Last post: {status}")
-        if server.last_error:
-            retry = server.retry_after
-            when = discord.utils.format_dt(retry, "R") if retry else "on the next pass"
-            lines.append(f"Posting is failing: {server.last_error}. Next try {when}.")
-        return "\n".join(lines)
+        return render.clip("\n".join(found.lines()), render.CONTENT_LIMIT)
 
     @app_commands.command(name="post", description="Post a day's papers now (admins)")
     @app_commands.describe(date="The day to post, e.g. 'Mar 14' (default: the latest)")

@@ -28,7 +28,7 @@ class Poller(commands.Cog):
     async def poll(self) -> None:
         try:
             await self.bot.run_pass()
-        except Exception:
+        except Exception:  # run_pass handles its steps' faults; this keeps the loop alive
             log.exception("digest pass failed; trying again next time")
 
     @poll.before_loop

@@ -17,7 +17,7 @@ from bot.search import Catalog
 from bot.storage import Database
 from tests.simbot import Sim, assert_all_answered, raise_unexpected_errors
 
-pytest_plugins = ["tests.hub_server"]  # the `fake_hub` fixture
+pytest_plugins = ["tests.hub_server", "tests.posting_world"]  # the `fake_hub` fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

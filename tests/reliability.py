@@ -17,7 +17,9 @@ import json
 import os
 import re
 import shlex
+import sqlite3
 import statistics
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -235,6 +237,7 @@ class _Rule:
     decide: Callable[[int], int | None]
     after: Callable[[], None] | None = None
     count: int = 0
+    code: int | None = None
 
 
 def _guild_of(backend, path: str) -> int | None:
@@ -269,11 +272,16 @@ class DiscordLog:
         status: int = 500,
         until: int | None = None,
         guild_id: int | None = None,
+        code: int | None = None,
     ) -> None:
+        """Fail the nth (to `until`-th) matching call with `status` and Discord's JSON
+        error `code` (default: 50013 for a 403, else 0)."""
         last = nth if until is None else until
-        self.rules.append(
-            _Rule(method, pattern, guild_id, lambda count: status if nth <= count <= last else None)
+        rule = _Rule(
+            method, pattern, guild_id, lambda count: status if nth <= count <= last else None
         )
+        rule.code = code
+        self.rules.append(rule)
 
     def after(
         self, method: str, pattern: str, nth: int, action: Callable[[], None], *, guild_id=None
@@ -293,6 +301,7 @@ class DiscordLog:
 
         def dispatch(backend, method, path, **kwargs):
             status = None
+            code = None
             matched = []
             for rule in list(self.rules):
                 if rule.method not in (method, "*") or not fnmatch.fnmatch(path, rule.pattern):
@@ -301,7 +310,8 @@ class DiscordLog:
                     continue
                 rule.count += 1
                 matched.append(rule)
-                status = status or rule.decide(rule.count)
+                if status is None and (status := rule.decide(rule.count)) is not None:
+                    code = rule.code
             entry = Request(
                 method, path, kwargs.get("json"), False, status, _guild_of(backend, path)
             )
@@ -309,7 +319,8 @@ class DiscordLog:
             if status is not None:
                 self.injected += 1
                 backend.http_requests.append(_log_entry(method, path, kwargs))
-                raise BackendError(status, 50013 if status == 403 else 0, f"injected {status}")
+                default = 50013 if status == 403 else 0
+                raise BackendError(status, default if code is None else code, f"injected {status}")
             try:
                 result = original(backend, method, path, **kwargs)
             except BaseException as error:
@@ -391,3 +402,32 @@ def fast_settle(monkeypatch) -> None:
         return await original(self, idle=min(idle, 0.002), **options)
 
     monkeypatch.setattr(simcord_env.Env, "_settle_internal", settle)
+
+
+class ExternalLock:
+    """Another process's write lock on the database (BEGIN EXCLUSIVE), held in a thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.release = threading.Event()
+        self.held = threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        try:
+            connection.execute("BEGIN EXCLUSIVE")
+            self.held.set()
+            self.release.wait(30)
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def __enter__(self) -> ExternalLock:
+        self.thread.start()
+        assert self.held.wait(10)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release.set()
+        self.thread.join(10)

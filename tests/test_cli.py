@@ -6,6 +6,7 @@ match any year rather than 2026.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -219,3 +220,65 @@ def test_unknown_command_exits_with_usage(env: Path, capsys: pytest.CaptureFixtu
         main(["fly"])
     assert caught.value.code == 2
     assert "usage" in capsys.readouterr().err
+
+
+# -- input that is not a digest file, a database that is not a database ------------------
+
+
+def test_ingest_reads_only_regular_files(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # opening it would wait for a writer forever
+    assert main(["ingest", "/dev/zero", str(fifo)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("not a regular file; only digest files are read") == 2
+
+
+def test_a_corrupt_database_is_named_and_left_alone(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = env
+    garbage = b"this is not a database, it is a note " * 100
+    database.write_bytes(garbage)
+    assert main(["search", "diffusion"]) == 2
+    err = capsys.readouterr().err
+    assert f"{database}: is not a usable SQLite database (file is not a database)" in err
+    assert "never overwrites it" in err and "Traceback" not in err
+    assert database.read_bytes() == garbage
+
+
+def test_the_bot_refuses_to_start_on_a_corrupt_database_before_connecting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.config import Settings
+    from bot.runner import run
+
+    database = tmp_path / "broken.db"
+    database.write_bytes(b"\x00" * 4096 + b"not sqlite")
+    settings = Settings(token="not.a.real.token", database=database, digest_dir=tmp_path)
+    assert run(settings) == 2
+    [message] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert message.startswith(f"cannot start: {database}: is not a usable SQLite database")
+
+
+def test_an_unreadable_folder_is_named_and_the_rest_loads(
+    env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_iterdir = Path.iterdir
+
+    def iterdir(path: Path):  # root may read any folder: stand in for its permissions
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    assert main(["ingest", str(locked), str(SEEDS)]) == 0
+    out = capsys.readouterr().out
+    assert f"{locked}: cannot read this folder (Permission denied); check its permissions" in out
+    assert "163 new papers" in out

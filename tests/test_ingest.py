@@ -370,7 +370,7 @@ async def test_folder_watcher_waits_while_a_file_is_being_written(tmp_path: Path
     folder = tmp_path / "digests"
     folder.mkdir()
     watcher = FolderWatcher(folder, settle_seconds=0.2)
-    watcher.mark_all_done()
+    watcher.start()
     partial = folder / "2026-03-15.txt"
     partial.write_text("Mar 15\n\nTitle\n", encoding="utf-8")
 

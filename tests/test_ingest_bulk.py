@@ -140,6 +140,7 @@ async def test_version_4_databases_keep_their_meaning(
         for column in ("sending", "header_papers"):
             connection.execute(f"ALTER TABLE posts DROP COLUMN {column}")  # added by 9
         connection.execute("DROP TABLE skipped_days")  # added by 9
+        connection.execute("DROP TABLE unspaced_fts")  # added by 10
         connection.execute("PRAGMA user_version = 4")
     async with await Database.open(path) as database:
         assert await schema_version(database) == len(migration_scripts())
@@ -180,8 +181,8 @@ async def test_a_folder_loaded_before_is_not_parsed_again(tmp_path: Path) -> Non
     async with await Database.open(tmp_path / "p.db") as database:
         catalog = await Catalog.load(database)
         first = await ingest_paths(catalog, [archive], TODAY, workers=1)
-        (archive / "2030-01-01.txt").write_text(
-            "Jan 1, 2030\n\nA New Title\n\n" + "A new abstract. " * 30
+        (archive / "zz-new-day.txt").write_text(  # sorts last
+            "Oct 1, 2026\n\nA New Title\n\n" + "A new abstract. " * 30
         )
         again = await ingest_paths(catalog, [archive], TODAY, workers=1)
     assert [r.day for r in again[:-1]] == [r.day for r in first]

@@ -66,6 +66,11 @@ def test_exclude_words_veto():
         ("@everyone", "cannot contain mentions"),
         ("<@123>", "cannot contain mentions"),
         ("hello <@&456>", "cannot contain mentions"),
+        ("the", "would match nearly every paper"),
+        ("a", "would match nearly every paper"),
+        ("x", "would match nearly every paper"),
+        ("of the a", "would match nearly every paper"),
+        ("a b c", "would match nearly every paper"),
     ],
 )
 def test_bad_keywords_say_what_is_wrong(keyword, message):
@@ -75,6 +80,8 @@ def test_bad_keywords_say_what_is_wrong(keyword, message):
 
 def test_keyword_limits_and_normalisation():
     assert parse_keyword("x" * 100).label == "x" * 100
+    assert parse_keyword("RL").key == "rl"  # two letters are specific enough
+    assert parse_keyword("the agent").terms == ("the", "agent")  # a stopword in a phrase
     assert parse_keyword("  Chain-of-Thought ").key == parse_keyword("chain of thoughts").key
     with pytest.raises(UserError, match="cannot include the keyword"):
         parse_keyword("diffusion", exclude="diffusion")

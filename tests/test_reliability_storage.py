@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,8 +18,9 @@ import simcord
 
 from bot import watcher
 from bot.client import BUSY
+from bot.config import Settings
 from tests.conftest import ROOT
-from tests.reliability import fast_settle, record
+from tests.reliability import ExternalLock, fast_settle, record
 from tests.simbot import embed_titles, setup_server, user_messages, write_day
 
 BIG_DAY_PAPERS = 6000
@@ -137,33 +137,13 @@ def test_sigkill_during_ingest_leaves_the_day_whole_or_absent(tmp_path: Path, re
 # -- another process holds the database --------------------------------------------------
 
 
-class ExternalLock:
-    """Another process's write lock on the database (BEGIN EXCLUSIVE), held in a thread."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.release = threading.Event()
-        self.held = threading.Event()
-        self.thread = threading.Thread(target=self._hold, daemon=True)
-
-    def _hold(self) -> None:
-        connection = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-        try:
-            connection.execute("BEGIN EXCLUSIVE")
-            self.held.set()
-            self.release.wait(30)
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
-
-    def __enter__(self) -> ExternalLock:
-        self.thread.start()
-        assert self.held.wait(10)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.release.set()
-        self.thread.join(10)
+@pytest.fixture
+def bot_settings(tmp_path: Path, digest_dir: Path) -> Settings:
+    # Writes give up on another process's lock after 0.5 s: a pass meets the lock in
+    # several writes, and SimCord allows a pass 5 s of real time.
+    return Settings(
+        database=tmp_path / "p.db", digest_dir=digest_dir, poll_seconds=60, db_busy_timeout_ms=500
+    )
 
 
 @pytest.fixture

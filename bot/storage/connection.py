@@ -27,6 +27,17 @@ log = logging.getLogger(__name__)
 PAGE_CACHE_KB = 32 * 1024
 
 
+class DatabaseUnusable(Exception):
+    """The database file cannot be used as it is; the message says which, why, and
+    what to do. paperboy never overwrites such a file."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(
+            f"{path}: {what}. paperboy will not start on it and never overwrites it: move it "
+            "away to start with a new database in its place, or restore a backup."
+        )
+
+
 class Written(NamedTuple):
     """What a write statement did."""
 
@@ -50,14 +61,22 @@ class Connection:
         lock: short enough that a command still answers within Discord's 3 seconds.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnusable(
+                path.parent, f"cannot create its folder ({error.strerror})"
+            ) from error
         connection = aiosqlite.connect(path, isolation_level=None)
         # aiosqlite's worker thread is not a daemon: a bot that is never closed (SimCord
         # never calls close) would hang the interpreter at exit. Mark it before it starts.
         worker = getattr(connection, "_thread", None)
         if worker is not None:
             worker.daemon = True
-        await connection
+        try:
+            await connection
+        except sqlite3.Error as error:
+            raise DatabaseUnusable(path, f"cannot be opened ({error})") from error
         opened = cls(connection, path)
         try:
             for pragma in (
@@ -68,6 +87,12 @@ class Connection:
                 f"PRAGMA cache_size = -{PAGE_CACHE_KB}",
             ):
                 await opened.pragma(pragma)
+        except sqlite3.DatabaseError as error:
+            await connection.close()
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise  # another process holds it: worth retrying, not the file's fault
+            raise DatabaseUnusable(path, f"is not a usable SQLite database ({error})") from error
+        try:
             await migrate(opened)
         except BaseException:
             await connection.close()
@@ -189,13 +214,25 @@ async def migrate(connection: Connection) -> None:
     """Apply every migration newer than the file's `user_version`, each in one
     transaction together with the version it brings, so a failure leaves none of it."""
     version = int(await connection.scalar("PRAGMA user_version"))
-    for number, name, script in migration_scripts():
+    scripts = migration_scripts()
+    if version > len(scripts):
+        raise DatabaseUnusable(
+            connection.path,
+            f"was written by a newer paperboy (schema {version}; this one knows {len(scripts)})",
+        )
+    for number, name, script in scripts:
         if number <= version:
             continue
-        async with connection.transaction():
-            for statement in split_statements(script):
-                await connection.execute(statement)
-            await connection.execute(f"PRAGMA user_version = {number}")
+        try:
+            async with connection.transaction():
+                for statement in split_statements(script):
+                    await connection.execute(statement)
+                await connection.execute(f"PRAGMA user_version = {number}")
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error):
+                raise
+            what = f"could not be brought to schema {number} by {name} ({error})"
+            raise DatabaseUnusable(connection.path, what) from error
         log.info("database %s migrated to version %d (%s)", connection.path, number, name)
 
 

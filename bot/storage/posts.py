@@ -158,6 +158,15 @@ class Posts:
         )
         return [_post(row) for row in rows]
 
+    async def latest_finished(self, guild_id: int) -> Post | None:
+        """The server's most recently finished post."""
+        rows = await self._db.rows(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE guild_id = ? AND status = 'posted' "
+            "ORDER BY id DESC LIMIT 1",
+            (guild_id,),
+        )
+        return _post(rows[0]) if rows else None
+
     async def latest(self, guild_id: int) -> Post | None:
         rows = await self._db.rows(
             f"SELECT {_POST_COLUMNS} FROM posts WHERE guild_id = ? ORDER BY id DESC LIMIT 1",

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from bot.models import NewPaper, TermCounts
 from bot.storage.connection import Connection
+from bot.text import UNSPACED
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ class SearchIndex:
         await self._db.execute_many(
             "INSERT INTO title_fts(rowid, title) VALUES (?, ?)",
             [(ids[p.title_key], p.title) for p in papers],
+        )
+        unspaced = [p for p in papers if UNSPACED.search(p.title) or UNSPACED.search(p.abstract)]
+        await self._db.execute_many(
+            "INSERT INTO unspaced_fts(rowid, title, abstract) VALUES (?, ?, ?)",
+            [(ids[p.title_key], p.title, p.abstract) for p in unspaced],
         )
 
     # -- queries ----------------------------------------------------------------------
@@ -80,6 +86,28 @@ class SearchIndex:
             (match, limit),
         )
         return [(row[0], row[1]) for row in rows]
+
+    async def unspaced_matches(self, runs: Sequence[str], limit: int) -> list[int]:
+        """Ids of up to `limit` papers, newest first, whose title or abstract contains
+        every run (text in scripts written without spaces) as a substring.
+
+        Runs of three characters or more use the trigram index; shorter ones are
+        checked on the few papers that hold such text at all.
+        """
+        long_runs = [run for run in runs if len(run) >= 3]
+        conditions = ["(instr(title, ?) OR instr(abstract, ?))" for run in runs if len(run) < 3]
+        params: list[object] = [value for run in runs if len(run) < 3 for value in (run, run)]
+        if long_runs:
+            conditions.insert(0, "unspaced_fts MATCH ?")
+            params.insert(0, " AND ".join('"' + run.replace('"', '""') + '"' for run in long_runs))
+        if not conditions:
+            return []
+        rows = await self._db.rows(
+            f"SELECT rowid FROM unspaced_fts WHERE {' AND '.join(conditions)} "
+            "ORDER BY rowid DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [row[0] for row in rows]
 
     async def matching_among(self, match: str, paper_ids: Sequence[int]) -> list[int]:
         """Those of `paper_ids` that match, by direct rowid lookups."""

@@ -9,7 +9,12 @@ import pytest
 
 from bot.storage import Database
 from bot.storage import connection as connection_module
-from bot.storage.connection import Connection, migration_scripts, split_statements
+from bot.storage.connection import (
+    Connection,
+    DatabaseUnusable,
+    migration_scripts,
+    split_statements,
+)
 from tests.helpers import schema_version
 
 TRIGGER = """
@@ -82,7 +87,7 @@ async def test_a_failing_migration_leaves_nothing_of_itself(
         lambda: [*scripts, (newest + 1, f"{newest + 1:04d}_broken.sql", broken)],
     )
     path = tmp_path / "p.db"
-    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+    with pytest.raises(DatabaseUnusable, match=r"could not be brought to schema .*no_such_table"):
         await Connection.open(path)
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == newest
