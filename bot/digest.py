@@ -141,6 +141,11 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date | None:
     return None
 
 
+def month_number(name: str) -> int | None:
+    """1-12 for a month's name or abbreviation (`Mar`, `march`, `Sept`), else None."""
+    return _MONTHS.get(name.lower().rstrip("."))
+
+
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)

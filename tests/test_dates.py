@@ -57,3 +57,18 @@ def test_nearest_days_are_in_date_order() -> None:
 def test_day_formats() -> None:
     assert format_day(dt.date(2026, 3, 1)) == "Sunday, March 1, 2026"
     assert short_day(dt.date(2026, 3, 1)) == "Mar 1, 2026"
+
+
+@pytest.mark.parametrize("typed", ["Feb 30", "2026-02-30", "Mar 32", "april 31"])
+def test_a_day_its_month_does_not_have_also_offers_the_nearest_days(typed: str) -> None:
+    with pytest.raises(UserError) as raised:
+        resolve_day(typed, KNOWN, TODAY)
+    message = raised.value.message
+    assert f"“{typed}” is not a date. Try `Mar 14`" in message
+    assert message.endswith("Nearest days with digests: Mar 1, 2026, Mar 13, 2026, Mar 14, 2026.")
+
+
+def test_text_with_no_month_offers_no_days() -> None:
+    with pytest.raises(UserError) as raised:
+        resolve_day("2026-13-01", KNOWN, TODAY)
+    assert "Nearest" not in raised.value.message
