@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Sequence
-
-import calendar
 
 from bot.digest import month_number, parse_date
 from bot.errors import UserError

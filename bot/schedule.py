@@ -52,6 +52,25 @@ def plan_new_days(
     return NewDays(newer, skip)
 
 
+def due_at(ready_at: dt.datetime, post_time: dt.time | None, zone: dt.tzinfo) -> dt.datetime:
+    """When a day that became ready at `ready_at` is posted: at once when the server has
+    no posting time, else at the first `post_time` in `zone` at or after `ready_at`.
+
+    Local times are what the admin chose whatever the season: 09:00 in Berlin is 08:00
+    UTC in winter and 07:00 in summer. A time that a clock change skips (02:30 on the
+    spring-forward night) is read with the offset before the change, one hour later.
+    """
+    if post_time is None:
+        return ready_at
+    local_day = ready_at.astimezone(zone).date()
+    for offset in range(3):  # today, tomorrow; a day more covers any clock change
+        day = local_day + dt.timedelta(days=offset)
+        candidate = dt.datetime.combine(day, post_time, tzinfo=zone).astimezone(dt.UTC)
+        if candidate >= ready_at:
+            return candidate
+    raise AssertionError("a posting time always comes within two days")
+
+
 def describe_skipped(skipped: SkippedDay) -> str:
     """One line for `/setup` on a day the automatic posts passed over."""
     day, newer = short_day(skipped.day), short_day(skipped.newer_day)
