@@ -29,7 +29,7 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 
 Postable = discord.TextChannel | discord.Thread
-Record = Callable[[int], Awaitable[None]]  # records a sent message, given its id
+Record = Callable[[int, int], Awaitable[None]]  # records a sent message: its id, its channel
 Owed = Callable[[], Awaitable[None]]  # a record with its message id bound
 
 THREAD_ALREADY_EXISTS = 160004
@@ -134,7 +134,7 @@ class Delivery:
         if post.header_message_id is None:
             slot = Slot("header", count=len(papers))
 
-            async def record(message_id: int) -> None:
+            async def record(message_id: int, _channel_id: int) -> None:
                 await self.db.posts.record_header(post.id, message_id, len(papers))
 
             await self._send(post, slot, channel, record, content=content)
@@ -213,8 +213,10 @@ class Delivery:
         for first, embeds in render.day_messages(papers, post.day, post.papers_sent):
             slot = Slot("papers", first=first, count=len(embeds))
 
-            async def record(message_id: int, first: int = first, count: int = len(embeds)) -> None:
-                await self.db.posts.record_message(post.id, first, count, message_id)
+            async def record(
+                message_id: int, channel_id: int, first: int = first, count: int = len(embeds)
+            ) -> None:
+                await self.db.posts.record_message(post.id, first, count, message_id, channel_id)
 
             target = await self._send_in(post, channel, target, slot, record, embeds=embeds)
         return target
@@ -244,7 +246,7 @@ class Delivery:
         content, paper_ids = render.alert_message(user_id, post.day, lines)
         slot = Slot("alert", user=user_id, papers=tuple(paper_ids))
 
-        async def record(message_id: int) -> None:
+        async def record(message_id: int, _channel_id: int) -> None:
             await self._record_alert(post, slot, message_id)
 
         mentions = discord.AllowedMentions.none()
@@ -288,9 +290,9 @@ class Delivery:
         sent = await where.send(nonce=nonce(post.id, slot.dump()), **message)
         self.sent += 1
         try:
-            await record(sent.id)
+            await record(sent.id, where.id)
         except sqlite3.Error as error:
-            self._unrecorded[post.id] = functools.partial(record, sent.id)
+            self._unrecorded[post.id] = functools.partial(record, sent.id, where.id)
             raise PostFailed(
                 f"Discord took a message but the database refused its record ({error}); "
                 "it will be recorded, never sent again"
@@ -319,18 +321,21 @@ class Delivery:
         found = await self._find_sent(post, channel, slot) if slot else None
         if slot is not None and found is not None:
             log.info("post %s: found its unrecorded %s message %s", post.id, slot.kind, found)
-            await self._record_found(post, slot, found)
+            await self._record_found(post, slot, *found)
         else:
             await self.db.posts.set_sending(post.id, None)
         return await self._reload(post)
 
-    async def _find_sent(self, post: Post, channel: discord.TextChannel, slot: Slot) -> int | None:
+    async def _find_sent(
+        self, post: Post, channel: discord.TextChannel, slot: Slot
+    ) -> tuple[int, int] | None:
+        """(message id, channel id) of the slot's message, if Discord has it."""
         if slot.kind == "header":
             prefix = render.header_prefix(post.day)
             return await self._find_own(channel, None, lambda m: m.content.startswith(prefix))
         if slot.kind == "thread":
             thread = await self._existing(post.header_message_id)
-            return thread.id if isinstance(thread, discord.Thread) else None
+            return (thread.id, thread.id) if isinstance(thread, discord.Thread) else None
         where = await self._existing(post.target_id)
         if where is None:
             return None
@@ -344,13 +349,15 @@ class Delivery:
         mention = f"<@{slot.user}>"
         return await self._find_own(where, post.header_message_id, lambda m: mention in m.content)
 
-    async def _record_found(self, post: Post, slot: Slot, message_id: int) -> None:
+    async def _record_found(self, post: Post, slot: Slot, message_id: int, channel_id: int) -> None:
         if slot.kind == "header":
             await self.db.posts.record_header(post.id, message_id, slot.count)
         elif slot.kind == "thread":
             await self.db.posts.record_target(post.id, message_id, message_id)
         elif slot.kind == "papers":
-            await self.db.posts.record_message(post.id, slot.first, slot.count, message_id)
+            await self.db.posts.record_message(
+                post.id, slot.first, slot.count, message_id, channel_id
+            )
         else:
             await self._record_alert(post, slot, message_id)
 
@@ -367,13 +374,14 @@ class Delivery:
         where: Postable,
         after: int | None,
         matches: Callable[[discord.Message], bool],
-    ) -> int | None:
-        """The id of the bot's own message in `where` (after message `after`) that matches."""
+    ) -> tuple[int, int] | None:
+        """(message id, channel id) of the bot's own message in `where` (after message
+        `after`) that matches."""
         me = self.channels.me_id
         start = discord.Object(after) if after else None
         async for message in where.history(limit=HISTORY_LOOKED_AT, after=start):
             if message.author.id == me and matches(message):
-                return message.id
+                return message.id, where.id
         return None
 
     async def _reload(self, post: Post) -> Post:

@@ -202,20 +202,29 @@ class Posts:
         await self._update(post_id, "error = ?", error)
 
     async def record_message(
-        self, post_id: int, first_paper: int, paper_count: int, message_id: int
+        self, post_id: int, first_paper: int, paper_count: int, message_id: int, channel_id: int
     ) -> None:
         """One message of a post was sent: remember it before sending the next."""
         async with self._db.transaction():
             await self._db.execute(
                 "INSERT OR REPLACE INTO post_messages(post_id, first_paper, paper_count, "
-                "message_id) VALUES (?, ?, ?, ?)",
-                (post_id, first_paper, paper_count, message_id),
+                "message_id, channel_id) VALUES (?, ?, ?, ?, ?)",
+                (post_id, first_paper, paper_count, message_id, channel_id),
             )
             await self._db.execute(
                 "UPDATE posts SET papers_sent = max(papers_sent, ?), error = NULL, "
                 "sending = NULL WHERE id = ?",
                 (first_paper + paper_count, post_id),
             )
+
+    async def card_messages(self, post_id: int) -> dict[int, tuple[int, int]]:
+        """paper index -> (channel id, message id) of the message holding its card."""
+        rows = await self._db.rows(
+            "SELECT first_paper, paper_count, message_id, channel_id FROM post_messages "
+            "WHERE post_id = ? AND channel_id IS NOT NULL",
+            (post_id,),
+        )
+        return {index: (row[3], row[2]) for row in rows for index in range(row[0], row[0] + row[1])}
 
     async def finish(self, post_id: int) -> None:
         await self._update(post_id, "status = 'posted', error = NULL")

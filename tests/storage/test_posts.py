@@ -39,8 +39,11 @@ async def test_a_post_records_each_message_then_finishes(database: Database) -> 
     await posts.record_header(post.id, 1001)
     await posts.record_target(post.id, 1001, 1001)
     await posts.record_error(post.id, "Discord error 500")
-    await posts.record_message(post.id, 0, 10, 1002)
-    await posts.record_message(post.id, 10, 4, 1003)
+    await posts.record_message(post.id, 0, 10, 1002, 1001)
+    await posts.record_message(post.id, 10, 4, 1003, 20)  # the thread refused: in the channel
+    cards = await posts.card_messages(post.id)
+    assert (cards[0], cards[9], cards[10], cards[13]) == ((1001, 1002),) * 2 + ((20, 1003),) * 2
+    assert 14 not in cards
     current = await posts.get(post.id)
     assert current is not None
     assert (current.header_message_id, current.thread_id, current.papers_sent) == (1001, 1001, 14)

@@ -4,6 +4,9 @@
 -- that grows gets its header edited.
 ALTER TABLE posts ADD COLUMN sending TEXT;
 ALTER TABLE posts ADD COLUMN header_papers INTEGER;
+-- Where each message of a post went (its thread, or the channel after the thread
+-- refused), so alerts can link to the papers' cards. NULL for older messages.
+ALTER TABLE post_messages ADD COLUMN channel_id INTEGER;
 -- Days a server's automatic posts pass over, and why: part of a burst of many days at
 -- once ('burst'), or older than a day already posted ('late'). Never posted
 -- automatically (an admin can still /post them); /setup names them.
