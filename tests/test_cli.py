@@ -249,13 +249,20 @@ def test_a_corrupt_database_is_named_and_left_alone(
 
 
 def test_the_bot_refuses_to_start_on_a_corrupt_database_before_connecting(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import discord
+
     from bot.config import Settings
     from bot.runner import run
 
     database = tmp_path / "broken.db"
     database.write_bytes(b"\x00" * 4096 + b"not sqlite")
+
+    async def never_connect(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the bot connected to Discord with an unusable database")
+
+    monkeypatch.setattr(discord.Client, "login", never_connect)
     settings = Settings(token="not.a.real.token", database=database, digest_dir=tmp_path)
     assert run(settings) == 2
     [message] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from tests.posting_world import MESSAGES, NEW_DAY, THREADS, World, delivery_row
-from tests.simbot import write_day
+from tests.simbot import embed_titles, user_messages, write_day
 
 
 @pytest.fixture
@@ -64,8 +64,14 @@ async def test_discord_errors_mid_post_deliver_everything_once(world, request, k
         result,
         positions,
     )
-    if kind.startswith("403"):  # a thread that refuses: the rest goes to the channel itself
+    if kind == "403-thread":  # no thread: the papers go to the channel itself
         assert sorted(faulty[0]) == sorted(titles) and faulty[1] == control[1]
+    elif kind == "403-message":  # the thread refused a message: the rest goes to the channel
+        assert sorted(faulty[0]) == sorted(titles) and faulty[1] == control[1]
+        in_channel = user_messages(world.servers["Faulty"][1])
+        papers = len(embed_titles([m for m in in_channel if m.embeds]))
+        alerts = len([m for m in in_channel if "matching your subscriptions" in m.content])
+        assert (papers, alerts) == {2: (25, 3), 4: (5, 3), 6: (0, 2)}[position]
     else:
         assert faulty == control
     assert result[1:] == (0, 0)

@@ -90,7 +90,7 @@ MESSAGE_STEPS = {
     "alert 3": ("POST", MESSAGES, 7),
 }
 # `make test` tries three positions; `make soak` every one.
-LOCK_STEPS = list(MESSAGE_STEPS) if soak() else ["header", "papers 11-20", "alert 2"]
+LOCK_STEPS = list(MESSAGE_STEPS) if soak() else ["header", "papers 11-20", "alert 3"]
 
 
 class LockAfterSend:
@@ -102,7 +102,12 @@ class LockAfterSend:
         self.lock: ExternalLock | None = None
 
     def take(self) -> None:
-        self.lock = ExternalLock(self.path).__enter__()
+        lock = ExternalLock(self.path)
+        lock.thread.start()
+        # Runs inside the bot's request: if the bot held the write lock here (it never
+        # should across a send), waiting would deadlock the test; say so instead.
+        assert lock.held.wait(2), "the bot itself holds the write lock across a send"
+        self.lock = lock
 
     def release(self) -> None:
         assert self.lock is not None, "the lock was never taken"
@@ -145,6 +150,9 @@ async def test_a_lock_after_discord_took_a_message_never_sends_it_twice(
     assert "Posting is failing" in during and "database" in during
     assert faulty == control and control[0] == titles
     assert result[1:] == (0, 0)
+    # The lock is on the one database: both servers met it. Neither sent twice.
+    assert faulty[2] == control[2] == 1, "one header per server"
+    assert len(control[1]) == len(faulty[1]) == 3, "one alert per subscriber"
 
 
 # -- 2. /post of a day whose automatic post is pending -----------------------------------------
@@ -544,6 +552,7 @@ async def test_catch_all_keywords_are_refused_and_alerts_stay_one_message(
     )
     assert all("would match nearly every paper" in reply for reply in refused)
     assert len(alerts) == 1
+    assert len([m for m in user_messages(thread) if not m.embeds]) == 1  # no "(continued)"
     assert "more papers in this thread" in alerts[0].content
     assert pings(sim.env, alerts[0])[0] == [sim.member.id]
 
