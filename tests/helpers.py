@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Sequence
 
 from bot import text
@@ -28,3 +29,28 @@ async def add_digest(
 ) -> IngestOutcome:
     """Store one digest file in one transaction."""
     return (await db.archive.add_digests([NewDigest(source, day, content_hash, papers)]))[0]
+
+
+def undo_paper_metadata(connection: sqlite3.Connection) -> None:
+    """Take back what migration 11 added (to make an older database from a new one)."""
+    connection.execute("DROP INDEX papers_by_arxiv_id")
+    for column in METADATA_COLUMNS:
+        connection.execute(f"ALTER TABLE papers DROP COLUMN {column}")
+    connection.execute("DROP TABLE author_vocab")
+    connection.execute("DROP TABLE author_fts")
+
+
+METADATA_COLUMNS = (
+    "arxiv_id",
+    "authors",
+    "upvotes",
+    "comments",
+    "github_url",
+    "github_stars",
+    "project_url",
+    "ai_summary",
+    "ai_keywords",
+    "organization",
+    "published_on",
+    "meta_fetched_at",
+)

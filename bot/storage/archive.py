@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import fields, replace
+from typing import Any
 
-from bot.digest import Link
-from bot.models import DaySummary, IngestOutcome, NewDigest, Paper
+from bot.digest import Link, PaperMeta
+from bot.models import DaySummary, IngestOutcome, NewDigest, NewPaper, Paper, distinct_key
 from bot.storage.connection import Connection, now_text
 from bot.storage.search_index import SearchIndex
 
@@ -30,34 +33,35 @@ class Archive:
             return [await self._store_digest(digest) for digest in digests]
 
     async def _store_digest(self, digest: NewDigest) -> IngestOutcome:
-        day, papers = digest.day, digest.papers
-        day_text = day.isoformat()
+        day_text = digest.day.isoformat()
         if digest.file_signature is not None:
             await self._remember_file(digest.source, digest.file_signature, digest.content_hash)
         if await self.digest_known(digest.content_hash):
-            return IngestOutcome(day, already_ingested=True)
-        ids = await self._ids_by_key(paper.title_key for paper in papers)
+            return IngestOutcome(digest.day, already_ingested=True)
+        papers, ids = await self._identify(digest.papers)
         fresh = [paper for paper in papers if paper.title_key not in ids]
+        fetched = _time_text(digest.fetched_at)
         # Ids are given, not looked up after: this transaction is the only writer.
         first_id = await self.max_paper_id() + 1
         new_ids = {paper.title_key: first_id + n for n, paper in enumerate(fresh)}
         await self._db.execute_many(
-            "INSERT INTO papers(id, title_key, title, abstract, links, first_day) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO papers(id, title_key, title, abstract, first_day, {_META_COLUMNS}) "
+            f"VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(_META_FIELDS))})",
             [
                 (
                     new_ids[p.title_key],
                     p.title_key,
                     p.title,
                     p.abstract,
-                    _links_json(p.links),
                     day_text,
+                    *_meta_row(p.links, p.meta or PaperMeta(), fetched if p.meta else None),
                 )
                 for p in fresh
             ],
         )
-        ids.update(new_ids)
         await self._index.add(new_ids, fresh)
+        await self._refresh(papers, ids, fetched)
+        ids.update(new_ids)
         added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])
         await self._db.execute(
             "INSERT INTO digests(source, day, content_hash, paper_count, ingested_at) "
@@ -65,30 +69,94 @@ class Archive:
             (digest.source, day_text, digest.content_hash, len(papers), now_text()),
         )
         return IngestOutcome(
-            day,
+            digest.day,
             new_papers=len(fresh),
             known_papers=len(papers) - len(fresh),
             added_to_day=added,
-            new_title_keys=tuple(p.title_key for p in fresh),
+            # As given: a paper stored under a distinct key is still named by its own.
+            new_title_keys=tuple(
+                given.title_key
+                for given, paper in zip(digest.papers, papers, strict=True)
+                if paper.title_key in new_ids
+            ),
         )
+
+    async def _identify(self, papers: Sequence[NewPaper]) -> tuple[list[NewPaper], dict[str, int]]:
+        """The papers as they will be stored (in the same order), and title key -> id of
+        those already stored.
+
+        A paper with an arXiv id is the stored paper with that id (whatever its title);
+        else the stored paper with its title, unless that one has another id: then it
+        is a new paper sharing the title, stored under a distinct key.
+        """
+        arxiv_ids = [p.meta.arxiv_id for p in papers if p.meta and p.meta.arxiv_id]
+        by_arxiv = {row[0]: row[1] for row in await self._in("arxiv_id", "id", arxiv_ids)}
+        by_key = {
+            row[0]: (row[1], row[2])
+            for row in await self._in("title_key", "id, arxiv_id", [p.title_key for p in papers])
+        }
+        stored: list[NewPaper] = []
+        ids: dict[str, int] = {}
+        for paper in papers:
+            arxiv_id = paper.meta.arxiv_id if paper.meta else None
+            key = paper.title_key
+            if arxiv_id and arxiv_id in by_arxiv:
+                ids[key] = by_arxiv[arxiv_id]
+            elif key in by_key:
+                paper_id, known_arxiv_id = by_key[key]
+                if arxiv_id and known_arxiv_id and known_arxiv_id != arxiv_id:
+                    paper = replace(paper, title_key=distinct_key(key, arxiv_id))
+                else:
+                    ids[key] = paper_id
+            stored.append(paper)
+        return stored, ids
+
+    async def _refresh(
+        self, papers: Sequence[NewPaper], ids: dict[str, int], fetched: str | None
+    ) -> None:
+        """Known papers seen again on a Hub day: a title-only paper gains its arXiv id, and
+        the metadata is updated unless what is stored was fetched later."""
+        seen = {ids[p.title_key]: p for p in papers if p.title_key in ids and p.meta}
+        if not seen:
+            return
+        rows = await self._in("id", _META_COLUMNS, list(seen))
+        updates = []
+        for row in rows:
+            new = seen[row[0]].meta
+            assert new is not None
+            links, old, stored_at = _meta_of(row[1:])
+            at: str | None = stored_at
+            if fetched is not None and stored_at is not None and fetched < stored_at:
+                merged = replace(old, arxiv_id=old.arxiv_id or new.arxiv_id)
+            else:
+                merged, at = _merge(old, new), fetched or stored_at
+                links = seen[row[0]].links or links
+            if merged.authors != old.authors:
+                await self._index.replace_authors(row[0], old.authors, merged.authors)
+            updates.append((*_meta_row(links, merged, at), row[0]))
+        await self._db.execute_many(
+            f"UPDATE papers SET ({_META_COLUMNS}) = ({', '.join('?' * len(_META_FIELDS))}) "
+            "WHERE id = ?",
+            updates,
+        )
+
+    async def _in(self, column: str, wanted: str, values: Sequence[object]) -> list[sqlite3.Row]:
+        """(column, wanted...) of the papers whose `column` is one of `values`."""
+        rows: list[sqlite3.Row] = []
+        unique = list(dict.fromkeys(values))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows += await self._db.rows(
+                f"SELECT {column}, {wanted} FROM papers WHERE {column} IN ({marks})", chunk
+            )
+        return rows
 
     async def digest_known(self, content_hash: str) -> bool:
         found = await self._db.scalar(
             "SELECT 1 FROM digests WHERE content_hash = ?", (content_hash,)
         )
         return bool(found)
-
-    async def _ids_by_key(self, keys: Iterable[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        key_list = list(dict.fromkeys(keys))
-        for start in range(0, len(key_list), _CHUNK):
-            chunk = key_list[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in await self._db.rows(
-                f"SELECT title_key, id FROM papers WHERE title_key IN ({marks})", chunk
-            ):
-                found[row[0]] = row[1]
-        return found
 
     async def _append_to_day(self, day: str, paper_ids: list[int]) -> int:
         rows = await self._db.rows(
@@ -144,7 +212,7 @@ class Archive:
             return []
         marks = ",".join("?" * len(ids))
         rows = await self._db.rows(
-            f"SELECT id, title, abstract, links FROM papers WHERE id IN ({marks})", ids
+            f"SELECT id, title, abstract, {_META_COLUMNS} FROM papers WHERE id IN ({marks})", ids
         )
         days: dict[int, list[dt.date]] = {}
         for paper_id, day in await self._db.rows(
@@ -152,10 +220,10 @@ class Archive:
             ids,
         ):
             days.setdefault(paper_id, []).append(dt.date.fromisoformat(day))
-        by_id = {
-            row[0]: Paper(row[0], row[1], row[2], _links(row[3]), tuple(days.get(row[0], ())))
-            for row in rows
-        }
+        by_id = {}
+        for row in rows:
+            links, meta, _fetched_at = _meta_of(row[3:])
+            by_id[row[0]] = Paper(row[0], row[1], row[2], links, tuple(days.get(row[0], ())), meta)
         return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
 
     async def titles_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
@@ -197,6 +265,10 @@ class Archive:
 
     async def paper_id_by_key(self, title_key: str) -> int | None:
         found = await self._db.scalar("SELECT id FROM papers WHERE title_key = ?", (title_key,))
+        return None if found is None else int(found)
+
+    async def paper_id_by_arxiv_id(self, arxiv_id: str) -> int | None:
+        found = await self._db.scalar("SELECT id FROM papers WHERE arxiv_id = ?", (arxiv_id,))
         return None if found is None else int(found)
 
     async def max_paper_id(self) -> int:
@@ -243,8 +315,77 @@ class Archive:
         return dt.date.fromisoformat(day) if day else None
 
 
-def _links_json(links: Iterable[Link]) -> str:
-    return json.dumps([[link.url, link.kind] for link in links])
+# The columns a paper's links and Hub metadata are stored in, in this order.
+_META_FIELDS = (
+    "links",
+    "arxiv_id",
+    "authors",
+    "upvotes",
+    "comments",
+    "github_url",
+    "github_stars",
+    "project_url",
+    "ai_summary",
+    "ai_keywords",
+    "organization",
+    "published_on",
+    "meta_fetched_at",
+)
+_META_COLUMNS = ", ".join(_META_FIELDS)
+
+
+def _meta_row(links: Iterable[Link], meta: PaperMeta, fetched_at: str | None) -> tuple[Any, ...]:
+    """The values of `_META_FIELDS`."""
+    return (
+        json.dumps([[link.url, link.kind] for link in links]),
+        meta.arxiv_id,
+        json.dumps(meta.authors, ensure_ascii=False),
+        meta.upvotes,
+        meta.comments,
+        meta.github_url,
+        meta.github_stars,
+        meta.project_url,
+        meta.ai_summary,
+        json.dumps(meta.ai_keywords, ensure_ascii=False),
+        meta.organization,
+        meta.published_on.isoformat() if meta.published_on else None,
+        fetched_at,
+    )
+
+
+def _meta_of(values: Sequence[Any]) -> tuple[tuple[Link, ...], PaperMeta, str | None]:
+    """(links, metadata, when it was fetched) from the values of `_META_FIELDS`."""
+    links, arxiv_id, authors, upvotes, comments, github, stars, project, *rest = values
+    summary, keywords, organization, published_on, fetched_at = rest
+    meta = PaperMeta(
+        arxiv_id=arxiv_id,
+        authors=tuple(json.loads(authors)),
+        upvotes=upvotes,
+        comments=comments,
+        github_url=github,
+        github_stars=stars,
+        project_url=project,
+        ai_summary=summary,
+        ai_keywords=tuple(json.loads(keywords)),
+        organization=organization,
+        published_on=dt.date.fromisoformat(published_on) if published_on else None,
+    )
+    return _links(links), meta, fetched_at
+
+
+def _merge(old: PaperMeta, new: PaperMeta) -> PaperMeta:
+    """`new`'s values where it has one, else `old`'s: a later fetch that leaves a field
+    out does not erase it."""
+    values = {}
+    for item in fields(PaperMeta):
+        value = getattr(new, item.name)
+        values[item.name] = getattr(old, item.name) if value is None or value == () else value
+    return PaperMeta(**values)
+
+
+def _time_text(moment: dt.datetime | None) -> str | None:
+    """A fetch time as stored: UTC ISO text, so that text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds") if moment else None
 
 
 def _links(raw: str) -> tuple[Link, ...]:
