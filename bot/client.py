@@ -17,6 +17,8 @@ from discord.ext import commands
 from bot.alerts import Alerts
 from bot.config import Settings
 from bot.errors import UserError
+from bot.hub import HubClient
+from bot.hub_source import FetchSummary, HubSource
 from bot.ingest import FileReport, ingest_paths, ingest_settled
 from bot.publisher import Channels, Publisher
 from bot.search import Catalog
@@ -93,6 +95,7 @@ class Paperboy(commands.Bot):
         self.watcher = FolderWatcher(settings.digest_dir)
         self.failed_extensions: dict[str, str] = {}
         self._services: _Services | None = None
+        self.hub_source: HubSource | None = None  # built in setup_hook when hf_url is set
 
     @property
     def started(self) -> bool:
@@ -126,6 +129,16 @@ class Paperboy(commands.Bot):
         alerts = Alerts(database)
         publisher = Publisher(database, catalog, alerts, Channels(self), self.settings.poll_seconds)
         self._services = _Services(database, catalog, alerts, publisher)
+        settings = self.settings
+        if settings.hf_url is not None:
+            settings.digest_dir.mkdir(parents=True, exist_ok=True)
+            client = HubClient(settings.hf_url, timeout=settings.hf_timeout_seconds)
+            self.hub_source = HubSource(
+                client,
+                settings.digest_dir,
+                settle_minutes=settings.hf_settle_minutes,
+                lookback_days=settings.hf_lookback_days,
+            )
         await self.ingest_startup_digests()
         gc.freeze()  # the vocabulary and caches live as long as the bot: spare the GC
         for extension in EXTENSIONS:
@@ -147,13 +160,26 @@ class Paperboy(commands.Bot):
         await self.catalog.tidy()  # nothing waits on it yet
 
     async def run_pass(self) -> None:
-        """The loop's pass: ingest settled digest files, publish due posts, tidy up."""
+        """The loop's pass: fetch due Hub days, ingest settled digest files, publish due
+        posts, tidy up."""
+        await self.fetch_days()
         try:
             reports = await ingest_settled(self.catalog, self.watcher)
             await self.publisher.days_grew(grown_days(reports))
             await self.publisher.publish_due()
         finally:
             await self.catalog.tidy()  # after posting, so that no post waits for it
+
+    async def fetch_days(self) -> FetchSummary | None:
+        """The pass's first step: write the Hub days due into the digest folder, for the
+        ingest step to load. Never raises: a fault is logged and kept for /setup."""
+        if self.hub_source is None:
+            return None
+        try:
+            return await self.hub_source.run_once(discord.utils.utcnow())
+        except Exception:  # run_once keeps its own faults; this is a bug's last stop
+            log.exception("fetching from the Hub failed; ingesting and posting go on")
+            return None
 
     async def sync_commands(self) -> bool:
         """Sync the command tree when its definitions changed since the last sync."""
@@ -175,6 +201,8 @@ class Paperboy(commands.Bot):
         try:
             await super().close()
         finally:
+            if self.hub_source is not None:
+                await self.hub_source.client.close()
             if self._services is not None:
                 await self._services.database.close()
                 self._services = None

@@ -54,6 +54,20 @@ class FileReport:
         )
 
 
+def totals(reports: list[FileReport]) -> str:
+    """One line for many files: days, appearances, new papers, problems."""
+    outcomes = [r.outcome for r in reports if r.outcome and not r.outcome.already_ingested]
+    days = {outcome.day for outcome in outcomes}
+    problems = sum(len(report.problems) for report in reports)
+    if not outcomes:
+        return f"{len(reports)} files read: nothing new; {problems} problems"
+    return (
+        f"{len(reports)} files read: {len(days)} days, "
+        f"{sum(o.added_to_day for o in outcomes)} appearances, "
+        f"{sum(o.new_papers for o in outcomes)} new papers, {problems} problems"
+    )
+
+
 def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
     """Papers ready to store; a paper repeated within one file (the same arXiv id, or
     the same title without two different ids) is kept once and reported.

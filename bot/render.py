@@ -19,6 +19,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bot import arxiv, text
 from bot.dates import format_day, short_day
 from bot.digest_json import link_key
+from bot.hub_source import SourceState
 from bot.models import Paper
 
 CONTENT_LIMIT = 2000
@@ -315,6 +316,22 @@ def most_upvoted(papers: Sequence[Paper], count: int) -> list[Paper]:
 def headline(paper: Paper) -> str:
     upvotes = f" · ▲ {paper.meta.upvotes:,}" if paper.meta.upvotes is not None else ""
     return f"• {safe_clip(paper.title, 150)}{upvotes}"
+
+
+def source_status(state: SourceState) -> str:
+    """The Hub source's line in `/setup`: the last fetch, the newest day, the last error."""
+    fetched = (
+        discord.utils.format_dt(state.last_success_at, "R") if state.last_success_at else "not yet"
+    )
+    newest = short_day(state.newest_day) if state.newest_day else "none yet"
+    line = f"Papers come from Hugging Face: last fetched {fetched}, newest day {newest}."
+    if state.last_error and state.last_error_at:
+        when = discord.utils.format_dt(state.last_error_at, "R")
+        line += f" Last error ({when}): {clip(safe(state.last_error), 300)}"
+        if state.retry_at:
+            line += f"; next try {discord.utils.format_dt(state.retry_at, 'R')}"
+        line += "."
+    return line
 
 
 def thread_name(day: dt.date) -> str:

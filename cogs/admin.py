@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import schedule
+from bot import render, schedule
 from bot.client import Paperboy
 from bot.dates import format_day, resolve_day, short_day
 from bot.errors import UserError
@@ -81,8 +81,12 @@ class Admin(commands.Cog):
     async def _settings_text(self, guild: discord.Guild) -> str:
         database = self.bot.database
         server = await database.posts.guild_channel(guild.id)
+        source = self.bot.hub_source
+        status = f"\n{render.source_status(source.state)}" if source else ""
         if server is None:
-            return "No digest channel yet. Run `/setup channel:#your-channel` to choose one."
+            return (
+                "No digest channel yet. Run `/setup channel:#your-channel` to choose one." + status
+            )
         lines = [f"Daily papers go to <#{server.channel_id}>."]
         if server.since_day:
             lines.append(f"Days after {short_day(server.since_day)} post automatically.")
@@ -99,7 +103,7 @@ class Admin(commands.Cog):
             retry = server.retry_after
             when = discord.utils.format_dt(retry, "R") if retry else "on the next pass"
             lines.append(f"Posting is failing: {server.last_error}. Next try {when}.")
-        return "\n".join(lines)
+        return "\n".join(lines) + status
 
     @app_commands.command(name="post", description="Post a day's papers now (admins)")
     @app_commands.describe(date="The day to post, e.g. 'Mar 14' (default: the latest)")

@@ -83,6 +83,8 @@ async def started_bots() -> AsyncIterator[list[Paperboy]]:
     bots: list[Paperboy] = []
     yield bots
     for bot in bots:
+        if bot.hub_source is not None:
+            await bot.hub_source.client.close()
         if bot.started:
             await bot.database.close()
 
