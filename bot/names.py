@@ -24,6 +24,8 @@ _LETTERS = str.maketrans(
 
 def name_words(text: str) -> list[str]:
     """The folded words of a name: lowercase, accents and `ł`-like letters folded."""
+    if text.isascii():  # most names: nothing to decompose (a day has hundreds)
+        return _WORD.findall(text.lower())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _WORD.findall(plain.translate(_LETTERS))
