@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import fields, replace
-from typing import Any
+from dataclasses import replace
 
-from bot.digest import Link, PaperMeta
+from bot.digest import PaperMeta
 from bot.models import DaySummary, IngestOutcome, NewDigest, NewPaper, Paper, distinct_key
 from bot.storage.connection import Connection, now_text
+from bot.storage.paper_rows import (
+    META_COLUMNS,
+    META_FIELDS,
+    merge,
+    meta_of,
+    meta_row,
+    time_text,
+)
 from bot.storage.search_index import SearchIndex
 
 _CHUNK = 500  # ids or keys per `IN (...)` list
@@ -40,13 +46,13 @@ class Archive:
             return IngestOutcome(digest.day, already_ingested=True)
         papers, ids = await self._identify(digest.papers)
         fresh = [paper for paper in papers if paper.title_key not in ids]
-        fetched = _time_text(digest.fetched_at)
+        fetched = time_text(digest.fetched_at)
         # Ids are given, not looked up after: this transaction is the only writer.
         first_id = await self.max_paper_id() + 1
         new_ids = {paper.title_key: first_id + n for n, paper in enumerate(fresh)}
         await self._db.execute_many(
-            f"INSERT INTO papers(id, title_key, title, abstract, first_day, {_META_COLUMNS}) "
-            f"VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(_META_FIELDS))})",
+            f"INSERT INTO papers(id, title_key, title, abstract, first_day, {META_COLUMNS}) "
+            f"VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(META_FIELDS))})",
             [
                 (
                     new_ids[p.title_key],
@@ -54,7 +60,7 @@ class Archive:
                     p.title,
                     p.abstract,
                     day_text,
-                    *_meta_row(p.links, p.meta or PaperMeta(), fetched if p.meta else None),
+                    *meta_row(p.links, p.meta or PaperMeta(), fetched if p.meta else None),
                 )
                 for p in fresh
             ],
@@ -119,23 +125,23 @@ class Archive:
         seen = {ids[p.title_key]: p for p in papers if p.title_key in ids and p.meta}
         if not seen:
             return
-        rows = await self._in("id", _META_COLUMNS, list(seen))
+        rows = await self._in("id", META_COLUMNS, list(seen))
         updates = []
         for row in rows:
             new = seen[row[0]].meta
             assert new is not None
-            links, old, stored_at = _meta_of(row[1:])
+            links, old, stored_at = meta_of(row[1:])
             at: str | None = stored_at
             if fetched is not None and stored_at is not None and fetched < stored_at:
                 merged = replace(old, arxiv_id=old.arxiv_id or new.arxiv_id)
             else:
-                merged, at = _merge(old, new), fetched or stored_at
+                merged, at = merge(old, new), fetched or stored_at
                 links = seen[row[0]].links or links
             if merged.authors != old.authors:
                 await self._index.replace_authors(row[0], old.authors, merged.authors)
-            updates.append((*_meta_row(links, merged, at), row[0]))
+            updates.append((*meta_row(links, merged, at), row[0]))
         await self._db.execute_many(
-            f"UPDATE papers SET ({_META_COLUMNS}) = ({', '.join('?' * len(_META_FIELDS))}) "
+            f"UPDATE papers SET ({META_COLUMNS}) = ({', '.join('?' * len(META_FIELDS))}) "
             "WHERE id = ?",
             updates,
         )
@@ -212,7 +218,7 @@ class Archive:
             return []
         marks = ",".join("?" * len(ids))
         rows = await self._db.rows(
-            f"SELECT id, title, abstract, {_META_COLUMNS} FROM papers WHERE id IN ({marks})", ids
+            f"SELECT id, title, abstract, {META_COLUMNS} FROM papers WHERE id IN ({marks})", ids
         )
         days: dict[int, list[dt.date]] = {}
         for paper_id, day in await self._db.rows(
@@ -222,7 +228,7 @@ class Archive:
             days.setdefault(paper_id, []).append(dt.date.fromisoformat(day))
         by_id = {}
         for row in rows:
-            links, meta, _fetched_at = _meta_of(row[3:])
+            links, meta, _fetched_at = meta_of(row[3:])
             by_id[row[0]] = Paper(row[0], row[1], row[2], links, tuple(days.get(row[0], ())), meta)
         return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
 
@@ -313,80 +319,3 @@ class Archive:
     async def latest_day(self) -> dt.date | None:
         day = await self._db.scalar("SELECT max(day) FROM appearances")
         return dt.date.fromisoformat(day) if day else None
-
-
-# The columns a paper's links and Hub metadata are stored in, in this order.
-_META_FIELDS = (
-    "links",
-    "arxiv_id",
-    "authors",
-    "upvotes",
-    "comments",
-    "github_url",
-    "github_stars",
-    "project_url",
-    "ai_summary",
-    "ai_keywords",
-    "organization",
-    "published_on",
-    "meta_fetched_at",
-)
-_META_COLUMNS = ", ".join(_META_FIELDS)
-
-
-def _meta_row(links: Iterable[Link], meta: PaperMeta, fetched_at: str | None) -> tuple[Any, ...]:
-    """The values of `_META_FIELDS`."""
-    return (
-        json.dumps([[link.url, link.kind] for link in links]),
-        meta.arxiv_id,
-        json.dumps(meta.authors, ensure_ascii=False),
-        meta.upvotes,
-        meta.comments,
-        meta.github_url,
-        meta.github_stars,
-        meta.project_url,
-        meta.ai_summary,
-        json.dumps(meta.ai_keywords, ensure_ascii=False),
-        meta.organization,
-        meta.published_on.isoformat() if meta.published_on else None,
-        fetched_at,
-    )
-
-
-def _meta_of(values: Sequence[Any]) -> tuple[tuple[Link, ...], PaperMeta, str | None]:
-    """(links, metadata, when it was fetched) from the values of `_META_FIELDS`."""
-    links, arxiv_id, authors, upvotes, comments, github, stars, project, *rest = values
-    summary, keywords, organization, published_on, fetched_at = rest
-    meta = PaperMeta(
-        arxiv_id=arxiv_id,
-        authors=tuple(json.loads(authors)),
-        upvotes=upvotes,
-        comments=comments,
-        github_url=github,
-        github_stars=stars,
-        project_url=project,
-        ai_summary=summary,
-        ai_keywords=tuple(json.loads(keywords)),
-        organization=organization,
-        published_on=dt.date.fromisoformat(published_on) if published_on else None,
-    )
-    return _links(links), meta, fetched_at
-
-
-def _merge(old: PaperMeta, new: PaperMeta) -> PaperMeta:
-    """`new`'s values where it has one, else `old`'s: a later fetch that leaves a field
-    out does not erase it."""
-    values = {}
-    for item in fields(PaperMeta):
-        value = getattr(new, item.name)
-        values[item.name] = getattr(old, item.name) if value is None or value == () else value
-    return PaperMeta(**values)
-
-
-def _time_text(moment: dt.datetime | None) -> str | None:
-    """A fetch time as stored: UTC ISO text, so that text order is time order."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds") if moment else None
-
-
-def _links(raw: str) -> tuple[Link, ...]:
-    return tuple(Link(url, kind) for url, kind in json.loads(raw))
