@@ -178,13 +178,13 @@ class Catalog:
         authored = await author_query(self.db.index, query)
         if authored is not None:
             plan = self.plan(authored.rest)
-            if not plan.terms:
-                ids = authored.paper_ids
-            else:
-                scored = await self.db.index.ranked_among(
-                    plan.all_terms, authored.paper_ids, TITLE_WEIGHT
-                )
-                ids = [paper_id for paper_id, _score in scored]
+            ids = authored.paper_ids
+            if plan.terms:
+                # Unscored: BM25 would count each term's papers again for every id.
+                hits = set(await self.db.index.matching_among(plan.all_terms, ids))
+                ids = [paper_id for paper_id in ids if paper_id in hits]  # newest first
+                titles = await self.db.archive.titles_by_ids(ids[:RERANKED])
+                ids.sort(key=lambda i: -_title_bonus(titles.get(i, ""), "", plan.terms))
             if ids:
                 return ids[:MAX_RESULTS], plan
         plan = self.plan(query)

@@ -111,21 +111,6 @@ class SearchIndex:
         )
         return [row[0] for row in rows]
 
-    async def ranked_among(
-        self, match: str, paper_ids: Sequence[int], title_weight: float
-    ) -> list[tuple[int, float]]:
-        """(paper id, BM25 score) of those of `paper_ids` that match, best first."""
-        ids = list(dict.fromkeys(paper_ids))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = await self._db.rows(
-            "SELECT rowid, -bm25(paper_fts, ?, 1.0) AS score FROM paper_fts "
-            f"WHERE paper_fts MATCH ? AND rowid IN ({marks}) ORDER BY score DESC",
-            (title_weight, match, *ids),
-        )
-        return [(row[0], row[1]) for row in rows]
-
     async def known_authors(self, tokens: Sequence[str]) -> list[str]:
         """Those of `tokens` (bot.names.author_token) that name an author of some paper."""
         if not tokens:
