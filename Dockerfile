@@ -1,11 +1,12 @@
 # paperboy: one container, the database on a volume at /data.
 FROM python:3.11-slim
 
+# Fetched days go to /data/digests beside the database. To read files only, run with
+# PAPERBOY_HF_URL=off and PAPERBOY_DIGEST_DIR=/app/seeds (or a mounted folder).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PAPERBOY_DATABASE=/data/paperboy.db \
-    PAPERBOY_DIGEST_DIR=/app/seeds
+    PAPERBOY_DATABASE=/data/paperboy.db
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -1,5 +1,10 @@
 """Synthetic digest archives shaped like the seeds, deterministic and cached.
 
+The archive's days are Hub JSON days, as a live deployment keeps them: each paper with
+an arXiv id, 1-12 authors (names Zipf-drawn, so some authors have many papers),
+upvotes, a one-sentence summary and its code repository when the abstract names one.
+Later days come both as text digests (`new/`) and as Hub days (`new-json/`).
+
 Words come from a ranked list of "units" drawn with Zipf weights: the seeds' own
 words, their frequent two- and three-word phrases (so keywords like "language models"
 occur adjacent, as in real abstracts), then generated pronounceable words. The
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import math
 import random
 import re
@@ -26,7 +32,7 @@ from bot.digest import parse_file
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 CACHE = Path(__file__).resolve().parent / ".cache"
-VERSION = 2  # bump when the generator changes, so stale caches are not reused
+VERSION = 3  # bump when the generator changes, so stale caches are not reused
 
 LAST_DAY = dt.date(2026, 3, 14)  # the archive's newest day; new days follow it
 HEADER = (
@@ -40,6 +46,8 @@ ZIPF_EXPONENT = 1.05
 MIN_VOCABULARY = 50_000
 TOKENS_PER_PAPER = 260
 LINK_SHARE = 0.25  # a quarter of the seeds' abstracts name a URL
+FIRST_NAMES, LAST_NAMES = 3_000, 30_000  # author name pools, each drawn with Zipf weights
+MEAN_AUTHORS, MAX_AUTHORS = 5, 12
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\"`]")
@@ -195,6 +203,60 @@ def day_sizes(papers: int, rng: random.Random) -> list[int]:
     return sizes
 
 
+@dataclass(frozen=True)
+class Names:
+    """Author name pools with cumulative Zipf weights."""
+
+    first: tuple[str, ...]
+    last: tuple[str, ...]
+    first_cumulative: tuple[float, ...]
+    last_cumulative: tuple[float, ...]
+
+    def draw(self, rng: random.Random) -> list[str]:
+        count = min(MAX_AUTHORS, 1 + int(rng.expovariate(1 / (MEAN_AUTHORS - 1))))
+        firsts = rng.choices(self.first, cum_weights=self.first_cumulative, k=count)
+        lasts = rng.choices(self.last, cum_weights=self.last_cumulative, k=count)
+        return [f"{first} {last}" for first, last in zip(firsts, lasts, strict=True)]
+
+
+def build_names(seed: int) -> Names:
+    rng = random.Random(f"names-{seed}")
+    words = [word.title() for word in generated_words(rng, FIRST_NAMES + LAST_NAMES, set())]
+    first, last = words[:FIRST_NAMES], words[FIRST_NAMES:]
+    return Names(tuple(first), tuple(last), zipf_cumulative(len(first)), zipf_cumulative(len(last)))
+
+
+def arxiv_id(number: int) -> str:
+    """A valid new-style arXiv id for the `number`-th paper (from 0), from 1501 on."""
+    month, index = divmod(number, 90_000)
+    return f"{15 + month // 12:02d}{1 + month % 12:02d}.{index + 1:05d}"
+
+
+def hub_item(
+    rng: random.Random, names: Names, number: int, title: str, abstract: str
+) -> dict[str, object]:
+    """An API item for a generated paper, with invented metadata."""
+    code = re.search(r"https://github\.com/[\w.-]+/[\w.-]+[\w-]", abstract)
+    paper: dict[str, object] = {
+        "id": arxiv_id(number),
+        "title": title,
+        "summary": abstract,
+        "authors": [{"name": name, "hidden": False} for name in names.draw(rng)],
+        "upvotes": int(rng.paretovariate(1.2)) - 1,
+        "ai_summary": abstract.split(". ", 1)[0][:300] + ".",
+        "ai_keywords": sorted({word for word in title.split() if len(word) > 6})[:5],
+    }
+    if code:
+        paper["githubRepo"] = code.group()
+    return {"paper": paper, "title": title, "summary": abstract, "numComments": rng.randint(0, 9)}
+
+
+def render_hub_day(day: dt.date, items: Sequence[dict[str, object]]) -> str:
+    """One Hub day file, as bot.hub_files writes it."""
+    head = {"day": day.isoformat(), "source": "benchmark", "fetched_at": f"{day}T02:00:00Z"}
+    return json.dumps({**head, "items": list(items)}, ensure_ascii=False)
+
+
 def render_day(day: dt.date, papers: Sequence[tuple[str, str]]) -> str:
     """One digest file in the real format: header lines, the ISO date, title/abstract blocks."""
     blocks = "\n\n".join(f"{title}\n\n{abstract}" for title, abstract in papers)
@@ -236,6 +298,10 @@ class Corpus:
     def new_days(self) -> list[Path]:
         return sorted((self.folder / "new").iterdir())
 
+    @property
+    def new_hub_days(self) -> list[Path]:
+        return sorted((self.folder / "new-json").iterdir())
+
 
 def corpus(papers: int, seed: int, new_days: int = 8) -> Corpus:
     """The archive of `papers` for `seed`, generated on first use and cached."""
@@ -252,19 +318,31 @@ def corpus(papers: int, seed: int, new_days: int = 8) -> Corpus:
 def _generate(folder: Path, papers: int, seed: int, lexicon: Lexicon, new_days: int) -> None:
     if folder.exists():
         shutil.rmtree(folder)
-    (folder / "archive").mkdir(parents=True)
-    (folder / "new").mkdir()
+    for name in ("archive", "new", "new-json"):
+        (folder / name).mkdir(parents=True)
     rng = random.Random(f"corpus-{seed}-{papers}")
+    names = build_names(seed)
     titles: set[str] = set()
     sizes = day_sizes(papers, rng)
     first_day = LAST_DAY - dt.timedelta(days=len(sizes) - 1)
+    number = 0
     for offset, size in enumerate(reversed(sizes)):
         day = first_day + dt.timedelta(days=offset)
-        _write_day(folder / "archive", day, list(generate_papers(rng, lexicon, size, titles)))
+        items = []
+        for title, abstract in generate_papers(rng, lexicon, size, titles):
+            items.append(hub_item(rng, names, number, title, abstract))
+            number += 1
+        _write(folder / "archive" / f"hf-{day}.json", render_hub_day(day, items))
     for offset in range(1, new_days + 1):
         day = LAST_DAY + dt.timedelta(days=offset)
-        _write_day(folder / "new", day, list(generate_papers(rng, lexicon, 100, titles)))
+        text_papers = list(generate_papers(rng, lexicon, 100, titles))
+        _write(folder / "new" / f"{day}.txt", render_day(day, text_papers))
+        items = []
+        for title, abstract in generate_papers(rng, lexicon, 100, titles):
+            items.append(hub_item(rng, names, number, title, abstract))
+            number += 1
+        _write(folder / "new-json" / f"hf-{day}.json", render_hub_day(day, items))
 
 
-def _write_day(folder: Path, day: dt.date, papers: list[tuple[str, str]]) -> None:
-    (folder / f"{day.isoformat()}.txt").write_text(render_day(day, papers), encoding="utf-8")
+def _write(path: Path, content: str) -> None:
+    path.write_text(content, encoding="utf-8")

@@ -46,8 +46,8 @@ async def count_post_requests(archive_day: Path, new_day: Path) -> PostCount:
             async with simcord.run(bot) as env:
                 return await _post_day(env, folder, new_day)
         finally:
-            if bot._database is not None:
-                await bot._database.close()
+            if bot.started:
+                await bot.database.close()
 
 
 async def _post_day(env: simcord.Env, folder: Path, new_day: Path) -> PostCount:

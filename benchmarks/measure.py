@@ -154,6 +154,28 @@ def ingest_floor(corpus: Corpus, path: Path) -> Figure:
     )
 
 
+async def ingest_new_hub_days(catalog: Catalog, corpus: Corpus) -> Figure:
+    """Fetched 100-paper Hub days (JSON, with authors and metadata) into the built
+    database, as `ingest_new_days` times text days (`Catalog.tidy` after each, untimed)."""
+    seconds: list[float] = []
+    for path in corpus.new_hub_days[: NEW_DAY_RUNS + 1]:
+        start = time.perf_counter()
+        (report,) = await ingest_paths(catalog, [path])
+        seconds.append(time.perf_counter() - start)
+        await catalog.tidy()
+        if not report.outcome or report.outcome.new_papers != 100:
+            raise RuntimeError(f"{path}: {report.summary()}")
+    del seconds[0]  # the warm-up day
+    goal_ms = 50.0 if corpus.papers >= 1_000_000 else None  # as for text days
+    return _latency(
+        "ingest one fetched 100-paper JSON day",
+        f"{corpus.papers:,}",
+        Sample(tuple(seconds)),
+        goal_ms,
+        note="a Hub day: papers with ids, authors (indexed for /search) and metadata",
+    )
+
+
 async def ingest_new_days(catalog: Catalog, corpus: Corpus) -> list[Figure]:
     """New 100-paper day files into the built database: one warm-up day, then
     `NEW_DAY_RUNS` timed ones, as a running bot meets them (its caches warm).
@@ -201,18 +223,20 @@ async def search_figures(
 
     size, goal = f"{papers:,}", search_goal_ms(papers)
     figures = []
-    kinds = (
-        ("/search common words", load.common_queries, True),
-        ("/search multi-word", load.multi_queries, True),
-        ("/search misspelt words", load.typo_queries, False),
+    kinds = (  # name, queries, with a baseline, with a goal
+        ("/search common words", load.common_queries, True, True),
+        ("/search multi-word", load.multi_queries, True, True),
+        ("/search misspelt words", load.typo_queries, False, False),
+        ("/search an author's name", load.author_queries, False, True),
+        ("/search an author and a word", load.author_word_queries, False, True),
     )
-    for name, queries, with_baseline in kinds:
+    for name, queries, with_baseline, with_goal in kinds:
         sample = await time_each(queries * REPEATS, search)
         ratio = None
         if with_baseline:
             naive = baselines.naive_search(path, queries[:3], baseline_runs)
             ratio = naive.median / sample.median
-        figures.append(_latency(name, size, sample, goal if with_baseline else None, ratio))
+        figures.append(_latency(name, size, sample, goal if with_goal else None, ratio))
     return figures
 
 
@@ -407,6 +431,7 @@ async def measure_size(corpus: Corpus, generate_seconds: float, seed: int) -> Si
     try:
         report.add(await startup_figure(database, corpus.papers, loaded))
         report.add(*await ingest_new_days(catalog, corpus))
+        report.add(await ingest_new_hub_days(catalog, corpus))
         load = await workload.build(catalog, corpus.lexicon, corpus.papers, seed)
         searches = await search_figures(
             catalog, load, corpus.papers, path, baseline_runs=3 if small else 1

@@ -30,6 +30,8 @@ class Workload:
     typo_fragments: list[str]
     topic: str
     topic_share: float
+    author_queries: list[str]  # an author's full name, as typed
+    author_word_queries: list[str]  # a name and a common word
 
 
 def common_words(catalog: Catalog, lexicon: Lexicon, papers: int) -> list[tuple[str, float]]:
@@ -64,6 +66,7 @@ async def build(catalog: Catalog, lexicon: Lexicon, papers: int, seed: int) -> W
     titles = await _sample_titles(catalog, rng, TITLES_TYPED * 2)
     typed, misspelt = titles[:TITLES_TYPED], titles[TITLES_TYPED:]
     topic, share = min(common, key=lambda item: abs(item[1] - 0.15))
+    authors = await _sample_authors(catalog, rng, QUERIES_PER_KIND * 2)
     return Workload(
         common_queries=[word for word, _share in common[:QUERIES_PER_KIND]],
         multi_queries=_multi_queries(rng, top, titles),
@@ -77,6 +80,8 @@ async def build(catalog: Catalog, lexicon: Lexicon, papers: int, seed: int) -> W
         ],
         topic=topic,
         topic_share=share,
+        author_queries=authors[:QUERIES_PER_KIND],
+        author_word_queries=[f"{name} {rng.choice(top)}" for name in authors[QUERIES_PER_KIND:]],
     )
 
 
@@ -91,6 +96,16 @@ def _multi_queries(rng: random.Random, top: list[str], titles: list[str]) -> lis
     while len(queries) < QUERIES_PER_KIND:
         queries.append(" ".join(rng.sample(top, rng.randint(2, 3))))
     return queries
+
+
+async def _sample_authors(catalog: Catalog, rng: random.Random, count: int) -> list[str]:
+    """Authors of random papers (one each), lowercased as a member may type them."""
+    highest = await catalog.db.archive.max_paper_id()
+    papers = await catalog.papers(rng.sample(range(1, highest + 1), count * 2))
+    names = [rng.choice(paper.meta.authors).lower() for paper in papers if paper.meta.authors]
+    if len(names) < count:
+        raise RuntimeError("the archive's papers have no authors: is it made of Hub days?")
+    return names[:count]
 
 
 async def _sample_titles(catalog: Catalog, rng: random.Random, count: int) -> list[str]:

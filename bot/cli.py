@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -12,7 +13,8 @@ from pathlib import Path
 from bot.config import ConfigError, Settings
 from bot.dates import NO_DIGESTS, resolve_day
 from bot.errors import UserError
-from bot.ingest import FileReport, ingest_paths
+from bot.fetch_progress import fetch_days
+from bot.ingest import ingest_paths, totals
 from bot.models import Paper
 from bot.search import Catalog, query_text
 from bot.storage import Database
@@ -38,8 +40,23 @@ def build_parser() -> argparse.ArgumentParser:
     rand.add_argument("--topic")
     day = commands.add_parser("day", help="one day's papers (default: the latest day)")
     day.add_argument("date", nargs="?", help="e.g. 'Mar 14' or 2026-03-14")
+    fetch = commands.add_parser(
+        "fetch", help="fetch Hugging Face Daily Papers days into the digest folder and load them"
+    )
+    history = fetch.add_mutually_exclusive_group()
+    history.add_argument("--since", type=_iso_day, help="the first day, YYYY-MM-DD")
+    history.add_argument(
+        "--days", type=int, help="the last N complete days (default: PAPERBOY_HF_LOOKBACK_DAYS)"
+    )
     commands.add_parser("run", help="run the Discord bot (reads .env)")
     return parser
+
+
+def _iso_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD day: {value!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,6 +90,8 @@ async def _offline(args: argparse.Namespace, settings: Settings) -> int:
         try:
             if args.command == "ingest":
                 return await _ingest(catalog, args.paths or [settings.digest_dir])
+            if args.command == "fetch":
+                return await fetch_days(catalog, settings, args.since, args.days)
             if args.command == "search":
                 return await _search(catalog, query_text(" ".join(args.query)), args.limit)
             if args.command == "random":
@@ -101,21 +120,8 @@ async def _ingest(catalog: Catalog, paths: list[Path]) -> int:
         print(report.summary())
         for problem in report.problems:
             print(f"  problem: {problem}")
-    print(_totals(reports))
+    print(totals(reports))
     return 0 if any(report.stored for report in reports) else 1
-
-
-def _totals(reports: list[FileReport]) -> str:
-    outcomes = [r.outcome for r in reports if r.outcome and not r.outcome.already_ingested]
-    days = {outcome.day for outcome in outcomes}
-    problems = sum(len(report.problems) for report in reports)
-    if not outcomes:
-        return f"{len(reports)} files read: nothing new; {problems} problems"
-    return (
-        f"{len(reports)} files read: {len(days)} days, "
-        f"{sum(o.added_to_day for o in outcomes)} appearances, "
-        f"{sum(o.new_papers for o in outcomes)} new papers, {problems} problems"
-    )
 
 
 async def _search(catalog: Catalog, query: str, limit: int) -> int:

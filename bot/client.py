@@ -18,6 +18,8 @@ from bot.alerts import Alerts
 from bot.config import Settings
 from bot.delivery import Channels
 from bot.errors import UserError
+from bot.hub import HubClient
+from bot.hub_source import FetchSummary, HubSource
 from bot.ingest import FileReport, ingest_settled, ingest_startup
 from bot.publisher import Publisher
 from bot.search import Catalog
@@ -95,6 +97,7 @@ class Paperboy(commands.Bot):
         self.failed_extensions: dict[str, str] = {}
         self.ingest_problem: IngestProblem | None = None  # for /setup, while it lasts
         self._services: _Services | None = None
+        self.hub_source: HubSource | None = None  # built in setup_hook when hf_url is set
 
     @property
     def started(self) -> bool:
@@ -128,6 +131,16 @@ class Paperboy(commands.Bot):
         alerts = Alerts(database)
         publisher = Publisher(database, catalog, alerts, Channels(self), self.settings.poll_seconds)
         self._services = _Services(database, catalog, alerts, publisher)
+        settings = self.settings
+        if settings.hf_url is not None:
+            settings.digest_dir.mkdir(parents=True, exist_ok=True)
+            client = HubClient(settings.hf_url, timeout=settings.hf_timeout_seconds)
+            self.hub_source = HubSource(
+                client,
+                settings.digest_dir,
+                settle_minutes=settings.hf_settle_minutes,
+                lookback_days=settings.hf_lookback_days,
+            )
         await self.ingest_startup_digests()
         gc.freeze()  # the vocabulary and caches live as long as the bot: spare the GC
         for extension in EXTENSIONS:
@@ -153,11 +166,14 @@ class Paperboy(commands.Bot):
         await self.catalog.tidy()  # nothing waits on it yet
 
     async def run_pass(self) -> None:
-        """The loop's pass: ingest settled digest files, publish due posts, tidy up.
+        """The loop's pass: fetch due Hub days, ingest settled digest files, publish due
+        posts, tidy up.
 
-        Each step fails on its own: a folder that cannot be read or a file that cannot
-        be stored never stops posting, and a posting fault never stops the upkeep.
+        Each step fails on its own: a Hub fault, a folder that cannot be read or a file
+        that cannot be stored never stops posting, and a posting fault never stops the
+        upkeep.
         """
+        await self.fetch_days()
         grown = await self._ingest_step()
         try:
             await self.publisher.days_grew(grown)
@@ -185,6 +201,17 @@ class Paperboy(commands.Bot):
         self.ingest_problem = None
         return grown_days(reports)
 
+    async def fetch_days(self) -> FetchSummary | None:
+        """The pass's first step: write the Hub days due into the digest folder, for the
+        ingest step to load. Never raises: a fault is logged and kept for /setup."""
+        if self.hub_source is None:
+            return None
+        try:
+            return await self.hub_source.run_once(discord.utils.utcnow())
+        except Exception:  # run_once keeps its own faults; this is a bug's last stop
+            log.exception("fetching from the Hub failed; ingesting and posting go on")
+            return None
+
     async def sync_commands(self) -> bool:
         """Sync the command tree when its definitions changed since the last sync."""
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
@@ -205,6 +232,8 @@ class Paperboy(commands.Bot):
         try:
             await super().close()
         finally:
+            if self.hub_source is not None:
+                await self.hub_source.client.close()
             if self._services is not None:
                 await self._services.database.close()
                 self._services = None

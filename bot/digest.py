@@ -114,6 +114,7 @@ class ParsedDigest:
     file_signature: tuple[int, int] | None = None
     # A problem already says why the day may have no papers (ingest adds none of its own).
     explained_empty: bool = False
+    fetched_at: dt.datetime | None = None  # a Hub day's `fetched_at` (aware, UTC)
 
 
 def parse_date(text: str, today: dt.date | None = None) -> dt.date | None:

@@ -61,6 +61,8 @@ def parse_json(data: bytes, source: str) -> ParsedDigest:
     if items is None:
         return digest
     digest.day = _day(document, items, digest)
+    if isinstance(document, dict):
+        digest.fetched_at = _moment(document.get("fetched_at"))
     for index, item in enumerate(items):
         paper = parse_item(item, index, digest)
         if paper is not None:
@@ -264,6 +266,17 @@ def _date(value: object) -> dt.date | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC)
     return moment.date()
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """An aware UTC datetime from ISO text (naive taken as UTC); None otherwise."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _web_url(value: object) -> str | None:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 
-from bot import text
+from bot import names, text
 from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
-from bot.models import IngestOutcome, NewDigest, NewPaper
+from bot.models import IngestOutcome, NewDigest, NewPaper, distinct_key
 from bot.search import Catalog
 from bot.watcher import FolderWatcher, digest_files, file_signatures
 
@@ -55,12 +55,28 @@ class FileReport:
         )
 
 
+def totals(reports: list[FileReport]) -> str:
+    """One line for many files: days, appearances, new papers, problems."""
+    outcomes = [r.outcome for r in reports if r.outcome and not r.outcome.already_ingested]
+    days = {outcome.day for outcome in outcomes}
+    problems = sum(len(report.problems) for report in reports)
+    if not outcomes:
+        return f"{len(reports)} files read: nothing new; {problems} problems"
+    return (
+        f"{len(reports)} files read: {len(days)} days, "
+        f"{sum(o.added_to_day for o in outcomes)} appearances, "
+        f"{sum(o.new_papers for o in outcomes)} new papers, {problems} problems"
+    )
+
+
 def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
-    """Papers ready to store; a title repeated within one file is kept once and reported.
+    """Papers ready to store; a paper repeated within one file (the same arXiv id, or
+    the same title without two different ids) is kept once and reported.
 
     `keep_terms` keeps each paper's distinct terms (see `NewPaper.terms`).
     """
     papers: dict[str, NewPaper] = {}
+    arxiv_ids: set[str] = set()
     for paper in digest.papers:
         key = text.title_key(paper.title)
         if not key:
@@ -68,16 +84,23 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
                 Problem(digest.source, paper.line, "title has no words", item=paper.item)
             )
             continue
-        if key in papers:
+        meta = paper.meta if paper.item is not None else None  # an item of a Hub day
+        arxiv_id = meta.arxiv_id if meta else None
+        if key in papers and arxiv_id and _other_id(papers[key], arxiv_id):
+            key = distinct_key(key, arxiv_id)  # two papers that share a title
+        if key in papers or arxiv_id in arxiv_ids:
+            what = "title" if key in papers else "arXiv id"
             digest.problems.append(
                 Problem(
                     digest.source,
                     paper.line,
-                    "title repeated in this file; kept the first",
+                    f"{what} repeated in this file; kept the first",
                     item=paper.item,
                 )
             )
             continue
+        if arxiv_id:
+            arxiv_ids.add(arxiv_id)
         title_terms = text.terms(paper.title)
         abstract_terms = text.terms(paper.abstract)
         papers[key] = NewPaper(
@@ -87,9 +110,16 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             links=paper.links,
             index_title=" ".join(title_terms),
             index_abstract=" ".join(abstract_terms),
+            meta=meta,
+            index_authors=names.index_text(meta.authors) if meta else "",
             terms=frozenset((*title_terms, *abstract_terms)) if keep_terms else None,
         )
     return list(papers.values())
+
+
+def _other_id(paper: NewPaper, arxiv_id: str) -> bool:
+    known = paper.meta.arxiv_id if paper.meta else None
+    return known is not None and known != arxiv_id
 
 
 @dataclass
@@ -121,7 +151,14 @@ def prepare_file(
         if parsed.day is not None and not parsed.explained_empty:
             report.problems.append(Problem(str(path), None, "no papers found"))
         return PreparedFile(report, None)
-    digest = NewDigest(str(path), parsed.day, parsed.content_hash, papers, parsed.file_signature)
+    digest = NewDigest(
+        str(path),
+        parsed.day,
+        parsed.content_hash,
+        papers,
+        parsed.file_signature,
+        parsed.fetched_at,
+    )
     return PreparedFile(report, digest)
 
 

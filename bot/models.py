@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
-from bot.digest import Link
+from bot.digest import Link, PaperMeta
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Paper:
     abstract: str
     links: tuple[Link, ...] = ()
     days: tuple[dt.date, ...] = ()
+    meta: PaperMeta = field(default_factory=PaperMeta)  # empty: known from text digests only
 
     @property
     def code_url(self) -> str | None:
@@ -26,6 +27,12 @@ class Paper:
     @property
     def project_url(self) -> str | None:
         return next((link.url for link in self.links if link.kind == "project"), None)
+
+
+def distinct_key(title_key: str, arxiv_id: str) -> str:
+    """The title key of a paper whose title another paper (another arXiv id) already
+    has: no title folds to it, as title keys hold no brackets."""
+    return f"{title_key} [{arxiv_id}]"
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,10 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
+    # From a Hub day: its metadata (None for a text digest, which never changes what
+    # is stored), and the author index text (bot.names.index_text).
+    meta: PaperMeta | None = None
+    index_authors: str = ""
     # The distinct terms of both, when prepare() was asked to keep them (a bot's new
     # day, whose terms go on to the vocabulary); splitting the index text again costs
     # more than keeping the stemmed words' sets.
@@ -77,6 +88,7 @@ class NewDigest:
     content_hash: str
     papers: Sequence[NewPaper]
     file_signature: tuple[int, int] | None = None  # see digest.ParsedDigest
+    fetched_at: dt.datetime | None = None  # a Hub day's fetch time: newer metadata wins
 
 
 class TermCounts(NamedTuple):

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bot import text
+from bot import arxiv, text
 from bot.dates import format_day, short_day
+from bot.digest_json import link_key
+from bot.hub_source import SourceState
 from bot.models import Paper
 from bot.wording import plural
 
@@ -97,39 +99,74 @@ class LinkButton:
 
 
 def paper_links(paper: Paper) -> list[LinkButton]:
-    """Link buttons for a paper: its code, its project page, and an arXiv title search."""
-    buttons = []
-    if paper.code_url and len(paper.code_url) <= URL_LIMIT:
-        buttons.append(LinkButton("Code", paper.code_url))
-    if paper.project_url and len(paper.project_url) <= URL_LIMIT:
-        buttons.append(LinkButton("Project page", paper.project_url))
-    buttons.append(LinkButton("Search arXiv", arxiv_search_url(paper.title)))
+    """Link buttons for a paper, each page once: its arXiv, PDF and Hugging Face pages
+    when its id is known (else an arXiv title search), its code and project page."""
+    buttons = [LinkButton(label, url) for label, url in page_links(paper, abstract=True)]
+    if paper.meta.arxiv_id is None:
+        buttons.append(LinkButton("Search arXiv", arxiv_search_url(paper.title)))
     return buttons
 
 
+def page_links(paper: Paper, *, abstract: bool) -> list[tuple[str, str]]:
+    """(label, URL) of a paper's pages, each once (two spellings of one repository are
+    one): arXiv (if `abstract`), PDF and Hugging Face from its id, then code and
+    project page. URLs too long for Discord or that would break a markdown link are
+    left out."""
+    pairs: list[tuple[str, str]] = []
+    if (arxiv_id := paper.meta.arxiv_id) is not None:
+        if abstract:
+            pairs.append(("arXiv", arxiv.abstract_url(arxiv_id)))
+        pairs += [
+            ("PDF", arxiv.pdf_url(arxiv_id)),
+            ("Hugging Face", arxiv.hugging_face_url(arxiv_id)),
+        ]
+    pairs += [("Code", paper.code_url or ""), ("Project page", paper.project_url or "")]
+    unique: dict[str, tuple[str, str]] = {}
+    for label, url in pairs:
+        if url and len(url) <= URL_LIMIT and ")" not in url:
+            unique.setdefault(link_key(url), (label, url))
+    return list(unique.values())
+
+
+def title_url(paper: Paper) -> str:
+    """Where a paper's title leads: its arXiv abstract, else an arXiv title search."""
+    arxiv_id = paper.meta.arxiv_id
+    return arxiv.abstract_url(arxiv_id) if arxiv_id else arxiv_search_url(paper.title)
+
+
+def authors_text(authors: Sequence[str]) -> str:
+    """`A, B, C et al.`: the first three authors, escaped."""
+    shown = ", ".join(safe(name) for name in authors[:3])
+    return shown + (" et al." if len(authors) > 3 else "")
+
+
+def byline(paper: Paper, limit: int = 200) -> str:
+    """`A, B, C et al. · ▲ 41`: the first authors and the upvotes, as far as known."""
+    parts = [authors_text(paper.meta.authors)] if paper.meta.authors else []
+    if paper.meta.upvotes is not None:
+        parts.append(f"▲ {paper.meta.upvotes:,}")
+    return clip(" · ".join(parts), limit)
+
+
 def paper_embed(paper: Paper, footer: str | None = None) -> discord.Embed:
-    """One paper in full: title, whole abstract (cut at 4,096 only if longer), days."""
+    """One paper in full: title (linking to arXiv when the id is known), whole abstract
+    (cut at 4,096 only if longer), authors, upvotes, days. Its links are buttons
+    (`paper_links`)."""
     embed = discord.Embed(
         title=safe_clip(paper.title, TITLE_LIMIT),
         description=safe_clip(paper.abstract, DESCRIPTION_LIMIT),
         colour=COLOUR,
+        url=arxiv.abstract_url(paper.meta.arxiv_id) if paper.meta.arxiv_id else None,
     )
+    if paper.meta.authors:
+        value = clip(authors_text(paper.meta.authors), FIELD_VALUE_LIMIT)
+        embed.add_field(name="Authors", value=value)
+    if paper.meta.upvotes is not None:
+        embed.add_field(name="Upvotes", value=f"▲ {paper.meta.upvotes:,}")
     embed.add_field(name="Appeared", value=clip(days_text(paper.days), FIELD_VALUE_LIMIT))
-    links = [f"[{kind}]({url})" for kind, url in _link_pairs(paper)]
-    if links:
-        embed.add_field(name="Links", value=clip(" · ".join(links), FIELD_VALUE_LIMIT))
     if footer:
         embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     return embed
-
-
-def _link_pairs(paper: Paper) -> list[tuple[str, str]]:
-    pairs = []
-    if paper.code_url and len(paper.code_url) <= URL_LIMIT and ")" not in paper.code_url:
-        pairs.append(("code", paper.code_url))
-    if paper.project_url and len(paper.project_url) <= URL_LIMIT and ")" not in paper.project_url:
-        pairs.append(("project page", paper.project_url))
-    return pairs
 
 
 def excerpt(abstract: str, terms: Iterable[str] = (), width: int = 240) -> str:
@@ -192,26 +229,32 @@ def list_page(
 
 
 def post_embed(paper: Paper, day: dt.date, rank: int) -> discord.Embed:
-    """A paper in a day's thread: title, an abstract excerpt, links, and a repeat marker.
+    """A paper in a day's thread: title (linking to arXiv), authors and upvotes, the
+    one-sentence summary (else an abstract excerpt), links, and a repeat marker.
 
-    At most POST_EMBED_CHARS in all, so ten always fit in one message: the excerpt
-    gets what the title, links and marker leave (links go first if room runs out).
+    At most POST_EMBED_CHARS in all, so ten always fit in one message: the excerpt gets
+    what the rest leaves, and links that would leave it under MIN_EXCERPT are dropped.
     """
     title = clip(f"{rank}. {safe(paper.title)}", TITLE_LIMIT)
     earlier = [seen for seen in paper.days if seen < day]
     marker = f"\n↻ also on {short_day(earlier[-1])}" if earlier else ""
     if len(earlier) > 1:
         marker += f" and {len(earlier) - 1} earlier days"
-    links = " · ".join(f"[{kind}]({url})" for kind, url in _link_pairs(paper))
-    extras = (f"\n{links}" if links else "") + marker
-    if len(title) + len(extras) + MIN_EXCERPT > POST_EMBED_CHARS:
-        extras = marker
-    room = POST_EMBED_CHARS - len(title) - len(extras)
+    by = byline(paper, 150)
+    head = f"{by}\n" if by else ""
+    links = ""
+    for label, url in page_links(paper, abstract=False):
+        more = f"{links} · [{label}]({url})" if links else f"\n[{label}]({url})"
+        if len(title) + len(head) + len(more) + len(marker) + MIN_EXCERPT > POST_EMBED_CHARS:
+            break
+        links = more
+    room = POST_EMBED_CHARS - len(title) - len(head) - len(links) - len(marker)
+    text = paper.meta.ai_summary or paper.abstract
     return discord.Embed(
         title=title,
-        description=clip(safe(paper.abstract), room) + extras,
+        description=head + clip(safe(text), room) + links + marker,
         colour=COLOUR,
-        url=arxiv_search_url(paper.title),
+        url=title_url(paper),
     )
 
 
@@ -254,7 +297,10 @@ def pack(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
 def day_header(day: dt.date, papers: Sequence[Paper], shown: int = 5) -> str:
     """The channel message that opens a day's post."""
     lines = [f"{header_prefix(day)} · {plural(len(papers), 'paper')}"]
-    lines += [f"• {safe_clip(paper.title, 150)}" for paper in papers[:shown]]
+    top = most_upvoted(papers, shown)
+    if top != list(papers[:shown]):
+        lines.append("Most upvoted:")
+    lines += [headline(paper) for paper in top]
     if len(papers) > shown:
         lines.append(f"…and {len(papers) - shown} more in the thread.")
     return clip("\n".join(lines), CONTENT_LIMIT)
@@ -263,6 +309,35 @@ def day_header(day: dt.date, papers: Sequence[Paper], shown: int = 5) -> str:
 def header_prefix(day: dt.date) -> str:
     """How a day's header begins: the same whatever the day's paper count."""
     return f"📰 **Daily Papers — {format_day(day)}**"
+
+
+def most_upvoted(papers: Sequence[Paper], count: int) -> list[Paper]:
+    """The `count` papers a day's header names: the most upvoted when upvotes are known
+    (ties in the day's order), else the first."""
+    if all(paper.meta.upvotes is None for paper in papers):
+        return list(papers[:count])
+    return sorted(papers, key=lambda paper: -(paper.meta.upvotes or 0))[:count]
+
+
+def headline(paper: Paper) -> str:
+    upvotes = f" · ▲ {paper.meta.upvotes:,}" if paper.meta.upvotes is not None else ""
+    return f"• {safe_clip(paper.title, 150)}{upvotes}"
+
+
+def source_status(state: SourceState) -> str:
+    """The Hub source's line in `/setup`: the last fetch, the newest day, the last error."""
+    fetched = (
+        discord.utils.format_dt(state.last_success_at, "R") if state.last_success_at else "not yet"
+    )
+    newest = short_day(state.newest_day) if state.newest_day else "none yet"
+    line = f"Papers come from Hugging Face: last fetched {fetched}, newest day {newest}."
+    if state.last_error and state.last_error_at:
+        when = discord.utils.format_dt(state.last_error_at, "R")
+        line += f" Last error ({when}): {clip(safe(state.last_error), 300)}"
+        if state.retry_at:
+            line += f"; next try {discord.utils.format_dt(state.retry_at, 'R')}"
+        line += "."
+    return line
 
 
 def thread_name(day: dt.date) -> str:

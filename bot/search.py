@@ -17,6 +17,8 @@ from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
 from bot import matching, text
+from bot.arxiv import arxiv_reference
+from bot.author_search import author_query
 from bot.errors import UserError
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
@@ -164,8 +166,7 @@ class Catalog:
     async def search(self, query: str, limit: int = 5) -> SearchResults:
         """The best matches for `query`, best first: the first `limit` as papers, and
         every match's id (`papers` draws the later pages)."""
-        plan = self.plan(query)
-        ranked = await self.rank(query, plan) if plan.terms else []
+        ranked, plan = await self.ranked(query)
         runs = [run for run in text.unspaced_runs(query) if run not in self.vocabulary]
         unknown = plan.unknown
         if runs:  # text in scripts without spaces is found by substring
@@ -175,6 +176,27 @@ class Catalog:
         papers = await self.papers(ranked[:limit])
         readable = readable_corrections(plan, papers)
         return SearchResults(papers, ranked, plan.terms, plan.corrections, unknown, readable)
+
+    async def ranked(self, query: str) -> tuple[list[int], QueryPlan]:
+        """The best matches for `query` and the plan of the words they were ranked by.
+
+        A query naming an author (bot.author_search) gives that author's papers, best
+        for its other words first; when none has them all, the query is ranked as text.
+        """
+        authored = await author_query(self.db.index, query)
+        if authored is not None:
+            plan = self.plan(authored.rest)
+            ids = authored.paper_ids
+            if plan.terms:
+                # Unscored: BM25 would count each term's papers again for every id.
+                hits = set(await self.db.index.matching_among(plan.all_terms, ids))
+                ids = [paper_id for paper_id in ids if paper_id in hits]  # newest first
+                titles = await self.db.archive.titles_by_ids(ids[:RERANKED])
+                ids.sort(key=lambda i: -_title_bonus(titles.get(i, ""), "", plan.terms))
+            if ids:
+                return ids[:MAX_RESULTS], plan
+        plan = self.plan(query)
+        return await self.rank(query, plan), plan
 
     async def rank(self, query: str, plan: QueryPlan | None = None) -> list[int]:
         """Ids of the best matches for `query` (at most MAX_RESULTS), best first.
@@ -269,7 +291,11 @@ class Catalog:
         return [(paper_id, title) for title, _score, paper_id in best]
 
     async def find_paper(self, title: str) -> Paper | None:
-        """The paper a `/paper` value names: exact title, a cut-off title, or best match."""
+        """The paper a `/paper` value names: an arXiv id or paper URL (bot.arxiv), an
+        exact title, a cut-off title, or the best match."""
+        if (arxiv_id := arxiv_reference(title)) is not None:
+            found = await self.db.archive.paper_id_by_arxiv_id(arxiv_id)
+            return (await self.db.archive.papers_by_ids([found]))[0] if found else None
         key = text.title_key(title)
         if not key:
             return None

@@ -14,6 +14,7 @@ from bot.status import server_status
 from bot.wording import plural
 from cogs.common import DayText, day_choices
 
+NO_CHANNEL = "No digest channel yet. Run `/setup channel:#your-channel` to choose one."
 # What the bot needs in the digest channel, with the names the Discord client shows.
 REQUIRED = {
     "view_channel": "View Channel",
@@ -91,9 +92,11 @@ class Admin(commands.Cog):
             else None,
             self.bot.publisher.unrecorded_failures.get(guild.id),
         )
-        if found is None:
-            return "No digest channel yet. Run `/setup channel:#your-channel` to choose one."
-        return render.clip("\n".join(found.lines()), render.CONTENT_LIMIT)
+        source = self.bot.hub_source
+        lines = found.lines() if found else [NO_CHANNEL]
+        if source is not None:
+            lines.append(render.source_status(source.state))
+        return render.clip("\n".join(lines), render.CONTENT_LIMIT)
 
     @app_commands.command(name="post", description="Post a day's papers now (admins)")
     @app_commands.describe(date="The day to post, e.g. 'Mar 14' (default: the latest)")

@@ -66,7 +66,9 @@ class Papers(commands.Cog):
         await _send_paged(interaction, pages, draw)
 
     @app_commands.command(name="paper", description="Show one paper in full")
-    @app_commands.describe(title="The paper's title (start typing to pick one)")
+    @app_commands.describe(
+        title="The paper's title (start typing to pick one), an arXiv id or a paper link"
+    )
     async def paper(self, interaction: discord.Interaction, title: QueryText) -> None:
         title = query_text(title, "title")
         found = await self.catalog.find_paper(title)

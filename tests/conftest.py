@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import simcord
@@ -25,6 +27,34 @@ SEED_MAR13 = SEEDS / "000_504b839db1386ce8.txt"
 SEED_MAR14 = SEEDS / "002_51c00633ee49e7be.txt"
 # The seeds carry no year: pin "today" so Mar 13/14 resolve to 2026.
 TODAY = dt.date(2026, 11, 22)
+
+
+# -- no network ---------------------------------------------------------------------------
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network() -> Iterator[None]:
+    """Every test runs offline: a connection or name lookup beyond this machine fails at
+    once, naming what was tried (the Hub is the fake one in tests/hub_server.py)."""
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in LOCAL_HOSTS:
+            raise OSError(f"tests stay on 127.0.0.1, but something connected to {address}")
+        real_connect(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and name not in LOCAL_HOSTS:
+            raise OSError(f"tests stay on 127.0.0.1, but something looked up {name!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        patch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield
 
 
 @pytest.fixture
@@ -83,6 +113,8 @@ async def started_bots() -> AsyncIterator[list[Paperboy]]:
     bots: list[Paperboy] = []
     yield bots
     for bot in bots:
+        if bot.hub_source is not None:
+            await bot.hub_source.client.close()
         if bot.started:
             await bot.database.close()
 

@@ -6,6 +6,8 @@ match any year rather than 2026.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
 import re
 from pathlib import Path
@@ -13,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import Settings
+from bot.fetch_progress import fetch_days
+from bot.hub_plan import newest_complete_day
+from bot.search import Catalog
 from tests.conftest import SEEDS
+from tests.hub_server import FakeHub
 
 ENV_NAMES = (
     "DISCORD_TOKEN",
@@ -22,6 +29,9 @@ ENV_NAMES = (
     "PAPERBOY_POLL_SECONDS",
     "PAPERBOY_DEV_GUILD_ID",
     "PAPERBOY_LOG_LEVEL",
+    "PAPERBOY_HF_URL",
+    "PAPERBOY_HF_SETTLE_MINUTES",
+    "PAPERBOY_HF_LOOKBACK_DAYS",
 )
 
 
@@ -33,6 +43,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seeds_dir: Path) -> Pat
     database = tmp_path / "cli.db"
     monkeypatch.setenv("PAPERBOY_DATABASE", str(database))
     monkeypatch.setenv("PAPERBOY_DIGEST_DIR", str(seeds_dir))
+    monkeypatch.setenv("PAPERBOY_HF_URL", "off")
     monkeypatch.chdir(tmp_path)
     return database
 
@@ -289,3 +300,106 @@ def test_an_unreadable_folder_is_named_and_the_rest_loads(
     out = capsys.readouterr().out
     assert f"{locked}: cannot read this folder (Permission denied); check its permissions" in out
     assert "163 new papers" in out
+
+
+# -- paperboy fetch ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def hub_env(env: Path, fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The environment with the Hub source on, asking the fake Hub, and no digest folder
+    set: fetched days go to `digests/` beside the database."""
+    monkeypatch.setenv("PAPERBOY_HF_URL", fake_hub.url)
+    monkeypatch.setenv("PAPERBOY_DATABASE", str(tmp_path / "data" / "cli.db"))
+    monkeypatch.delenv("PAPERBOY_DIGEST_DIR")
+    return tmp_path / "data" / "digests"
+
+
+def last_complete_days(count: int) -> list[dt.date]:
+    newest = newest_complete_day(dt.datetime.now(dt.UTC))  # `fetch` asks the real clock
+    return [newest - dt.timedelta(days=n) for n in reversed(range(count))]
+
+
+def test_fetch_the_last_days_then_nothing_more(
+    hub_env: Path, fake_hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, empty, last = last_complete_days(3)
+    fake_hub.set_day(first, fake_hub.items(dt.date(2026, 3, 16)))
+    fake_hub.set_day(last, fake_hub.items(dt.date(2026, 3, 18)))
+    assert main(["fetch", "--days", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [
+        f"[1/3] {first}: 20 papers",
+        f"[2/3] {empty}: no papers",
+        f"[3/3] {last}: 12 papers, 5 problems",
+    ]
+    assert out[3] == f"{first} to {last}: 2 days fetched, 32 papers, 1 empty days, 5 problems"
+    assert out[4].startswith(f"  problem: {hub_env / f'hf-{last}.json'}: item 9: not an arXiv id")
+    assert out[-1].startswith("Loaded into the archive: 2 files read: 2 days, 32 appearances")
+    assert sorted(path.name for path in hub_env.iterdir()) == [
+        ".hf-empty-days.json",
+        f"hf-{first}.json",
+        f"hf-{last}.json",
+    ]
+    asked = len(fake_hub.requests)
+    assert main(["fetch", "--since", str(first)]) == 0
+    assert capsys.readouterr().out == (
+        f"{first} to {last}: every day is already in the folder; nothing fetched.\n"
+    )
+    assert len(fake_hub.requests) == asked
+
+
+def test_fetch_says_when_the_hub_is_off_or_the_arguments_are_wrong(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fetch"]) == 2
+    assert "The Hub source is off" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["fetch", "--since", "March 3"])
+    with pytest.raises(SystemExit):
+        main(["fetch", "--since", "2026-03-01", "--days", "3"])
+
+
+async def test_fetch_stops_after_repeated_faults_and_a_rerun_goes_on(
+    fake_hub: FakeHub, catalog: Catalog, tmp_path: Path
+) -> None:
+    settings = Settings(database=tmp_path / "p.db", hf_url=fake_hub.url)
+    clock = lambda: dt.datetime(2026, 3, 20, 3, tzinfo=dt.UTC)  # noqa: E731
+    fake_hub.fail_next(5, day=dt.date(2026, 3, 18))  # as many as a backfill tries in a row
+    out = io.StringIO()
+    code = await fetch_days(
+        catalog, settings, dt.date(2026, 3, 17), None, out, clock=clock, pause_seconds=0.01
+    )
+    lines = out.getvalue().splitlines()
+    assert code == 1 and lines[0] == "[1/3] 2026-03-17: 115 papers"
+    assert lines[-2] == (
+        "Stopped: 2026-03-18: the Hub answered 500 Internal Server Error. "
+        "Run it again to go on from there."
+    )
+    assert lines[-1].startswith("Loaded into the archive: 1 files read: 1 days, 115 appearances")
+    again = io.StringIO()
+    code = await fetch_days(
+        catalog, settings, dt.date(2026, 3, 17), None, again, clock=clock, pause_seconds=0.01
+    )
+    assert code == 0
+    assert again.getvalue().splitlines()[:2] == [
+        "[1/2] 2026-03-18: 12 papers, 5 problems",
+        "[2/2] 2026-03-19: 5 papers",
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_fetch_draws_a_bar_on_a_terminal(
+    fake_hub: FakeHub, catalog: Catalog, tmp_path: Path
+) -> None:
+    settings = Settings(database=tmp_path / "p.db", hf_url=fake_hub.url)
+    clock = lambda: dt.datetime(2026, 3, 20, 3, tzinfo=dt.UTC)  # noqa: E731
+    out = Terminal()
+    assert await fetch_days(catalog, settings, None, 2, out, clock=clock) == 0
+    shown = out.getvalue()
+    assert "2026-03-19: 5 papers" in shown and "2/2" in shown  # rich's last frame
+    assert "2026-03-18 to 2026-03-19: 2 days fetched, 17 papers" in shown

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_SEEDS, ConfigError, Settings
+from bot.config import HF_URL, PROJECT_SEEDS, ConfigError, Settings
 
 TOKEN = "MTIzNDU2Nzg5.secret-token-value"
 
@@ -69,7 +69,11 @@ def test_from_env_reads_every_variable(tmp_path: Path) -> None:
 
 def test_from_env_defaults() -> None:
     settings = Settings.from_env(environ={}, env_file=None)
-    assert settings == Settings()
+    # From the environment the Hub source is on; built in code (tests) it is off.
+    assert settings == Settings(hf_url=HF_URL)
+    assert settings.hf_url == "https://huggingface.co" and Settings().hf_url is None
+    assert (settings.hf_settle_minutes, settings.hf_lookback_days) == (120, 3)
+    assert settings.digest_dir == Path("data/digests")
 
 
 def test_blank_values_mean_unset() -> None:
@@ -81,10 +85,13 @@ def test_blank_values_mean_unset() -> None:
             "PAPERBOY_POLL_SECONDS": " ",
             "PAPERBOY_DEV_GUILD_ID": "",
             "PAPERBOY_LOG_LEVEL": "",
+            "PAPERBOY_HF_URL": "",
+            "PAPERBOY_HF_SETTLE_MINUTES": "",
+            "PAPERBOY_HF_LOOKBACK_DAYS": " ",
         },
         env_file=None,
     )
-    assert settings == Settings()
+    assert settings == Settings(hf_url=HF_URL)
 
 
 def test_from_env_uses_the_process_environment_by_default(
@@ -110,6 +117,17 @@ def test_from_env_uses_the_process_environment_by_default(
         ("PAPERBOY_DEV_GUILD_ID", "1.5"),
         ("PAPERBOY_LOG_LEVEL", "LOUD"),
         ("PAPERBOY_LOG_LEVEL", "verbose"),
+        ("PAPERBOY_HF_URL", "huggingface.co"),
+        ("PAPERBOY_HF_URL", "ftp://huggingface.co"),
+        ("PAPERBOY_HF_URL", "https://"),
+        ("PAPERBOY_HF_URL", "https://huggingface.co/?x=1"),
+        ("PAPERBOY_HF_SETTLE_MINUTES", "two hours"),
+        ("PAPERBOY_HF_SETTLE_MINUTES", "-1"),
+        ("PAPERBOY_HF_SETTLE_MINUTES", "nan"),
+        ("PAPERBOY_HF_SETTLE_MINUTES", "99999"),
+        ("PAPERBOY_HF_LOOKBACK_DAYS", "0"),
+        ("PAPERBOY_HF_LOOKBACK_DAYS", "2.5"),
+        ("PAPERBOY_HF_LOOKBACK_DAYS", "1000"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -196,7 +214,7 @@ def test_bad_value_in_env_file_names_the_variable(tmp_path: Path) -> None:
 
 def test_missing_env_file_is_ignored(tmp_path: Path) -> None:
     settings = Settings.from_env(environ={}, env_file=tmp_path / "absent.env")
-    assert settings == Settings()
+    assert settings == Settings(hf_url=HF_URL)
 
 
 def test_default_env_file_is_read_from_the_working_directory(
@@ -217,3 +235,51 @@ def test_token_is_not_in_repr() -> None:
 
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
+
+
+# -- the Hub source ----------------------------------------------------------------------
+
+
+def test_hub_settings_from_env(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        environ={
+            "PAPERBOY_HF_URL": " http://127.0.0.1:8080/ ",
+            "PAPERBOY_HF_SETTLE_MINUTES": "90.5",
+            "PAPERBOY_HF_LOOKBACK_DAYS": "10",
+            "PAPERBOY_DATABASE": str(tmp_path / "data" / "p.db"),
+        },
+        env_file=None,
+    )
+    assert settings.hf_url == "http://127.0.0.1:8080"
+    assert (settings.hf_settle_minutes, settings.hf_lookback_days) == (90.5, 10)
+    # Fetched days go beside the database (created at start), never into seeds/.
+    assert settings.digest_dir == tmp_path / "data" / "digests"
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", " Off "])
+def test_off_means_files_only(value: str) -> None:
+    settings = Settings.from_env(environ={"PAPERBOY_HF_URL": value}, env_file=None)
+    assert settings.hf_url is None and settings.digest_dir == PROJECT_SEEDS
+
+
+def test_a_configured_digest_folder_is_kept_and_must_be_writable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    environ = {"PAPERBOY_DIGEST_DIR": str(tmp_path)}
+    assert Settings.from_env(environ=environ, env_file=None).digest_dir == tmp_path
+    monkeypatch.setattr(os, "access", lambda path, mode: not mode & os.W_OK)
+    with pytest.raises(ConfigError, match="PAPERBOY_DIGEST_DIR") as caught:
+        Settings.from_env(environ=environ, env_file=None)
+    assert "cannot write" in str(caught.value) and "PAPERBOY_HF_URL=off" in str(caught.value)
+    assert Settings.from_env(environ={**environ, "PAPERBOY_HF_URL": "off"}, env_file=None)
+
+
+def test_hub_settings_in_code(tmp_path: Path) -> None:
+    settings = Settings(database=tmp_path / "p.db", hf_url="http://127.0.0.1:1/")
+    assert settings.hf_url == "http://127.0.0.1:1"
+    assert settings.digest_dir == tmp_path / "digests"  # not the project's seeds
+    kept = Settings(database=tmp_path / "p.db", digest_dir=tmp_path, hf_url="http://x")
+    assert kept.digest_dir == tmp_path
+    for bad in ({"hf_url": "nowhere"}, {"hf_lookback_days": 0}, {"hf_settle_minutes": -1}):
+        with pytest.raises(ConfigError):
+            Settings(**bad)  # type: ignore[arg-type]

@@ -218,3 +218,12 @@ def test_page_size_is_checked() -> None:
 )
 def test_retry_after(headers: dict[str, str], seconds: float) -> None:
     assert retry_after(CIMultiDict(headers)) == seconds
+
+
+async def test_tests_never_leave_this_machine() -> None:
+    # tests/conftest.py's guard: even a real Hub URL fails at once, offline.
+    async with HubClient("https://huggingface.co") as client:
+        with pytest.raises(HubUnavailable, match=r"tests stay on 127\.0\.0\.1"):
+            await client.fetch_day(NORMAL)
+    with pytest.raises(OSError, match=r"tests stay on 127\.0\.0\.1"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)

@@ -83,11 +83,28 @@ def test_an_empty_day_is_reported_by_ingest(tmp_path: Path) -> None:
 
 def test_a_repeated_title_is_named_by_item(tmp_path: Path) -> None:
     path = tmp_path / "hf-2026-03-14.json"
-    path.write_text(json.dumps(wrapped(paper("Same"), paper("Other"), paper("same"))))
+    path.write_text(
+        json.dumps(wrapped(paper("Same"), paper("Other", id="2405.04683"), paper("same")))
+    )
     prepared = prepare_file(path)
     assert prepared.digest is not None and len(prepared.digest.papers) == 2
     assert [str(problem) for problem in prepared.report.problems] == [
         f"{path}: item 2: title repeated in this file; kept the first"
+    ]
+
+
+def test_a_repeated_arxiv_id_is_one_paper_and_a_shared_title_two(tmp_path: Path) -> None:
+    path = tmp_path / "hf-2026-03-14.json"
+    items = [paper("Same"), paper("Renamed"), paper("Same", id="2405.04683")]
+    path.write_text(json.dumps(wrapped(*items)))
+    prepared = prepare_file(path)
+    assert prepared.digest is not None
+    assert [(p.title, p.title_key) for p in prepared.digest.papers] == [
+        ("Same", "same"),
+        ("Same", "same [2405.04683]"),
+    ]
+    assert [str(problem) for problem in prepared.report.problems] == [
+        f"{path}: item 1: arXiv id repeated in this file; kept the first"
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -16,7 +17,7 @@ from bot.storage import Database
 from bot.storage.connection import migration_scripts
 from bot.watcher import digest_files
 from tests.conftest import SEED_MAR13, SEED_MAR14, TODAY
-from tests.helpers import paper_count, schema_version
+from tests.helpers import METADATA_COLUMNS, downgrade, paper_count, schema_version
 
 ARCHIVE_FILES = BULK_MIN_FILES + 10
 
@@ -43,9 +44,42 @@ def write_archive(folder: Path) -> Path:
         if index == 7:
             lines += [papers[0][1] + " Again.", ""]  # an abstract with no title
         (folder / f"{day.isoformat()}.txt").write_text("\n".join(lines), encoding="utf-8")
+    for index in HUB_DAYS:
+        write_hub_days(folder, first + dt.timedelta(days=index), papers[(index - 1) * 3 :][:4])
     copy = folder / f"{(first + dt.timedelta(days=ARCHIVE_FILES)).isoformat()}.txt"
     copy.write_bytes((folder / f"{first.isoformat()}.txt").read_bytes())
     return folder
+
+
+HUB_DAYS = (5, 15, 25)
+
+
+def write_hub_days(folder: Path, day: dt.date, papers: list[tuple[str, str]]) -> None:
+    """A Hub day listing the papers of the text day before (which gain arXiv ids) and a
+    new one, then the same day fetched again a day later (more upvotes, one more paper).
+    Named to be read just before that day's text file."""
+    names = ["Ada Lovelace", "Łukasz Kaiser", "Alan Turing", "Grace Hopper"]
+    items = [
+        {
+            "title": title,
+            "summary": abstract,
+            "numComments": n,
+            "paper": {
+                "id": f"2501.{day.day:02d}{n:03d}",
+                "authors": [{"name": name} for name in names[n:]],
+                "upvotes": n,
+                "githubRepo": f"https://github.com/lab/repo{n}",
+            },
+        }
+        for n, (title, abstract) in enumerate([*papers, (f"Hub Paper {day}", papers[0][1])])
+    ]
+    document = {"day": day.isoformat(), "fetched_at": f"{day}T02:00:00Z", "items": items}
+    (folder / f"{day}.json").write_text(json.dumps(document), encoding="utf-8")
+    for item in items:
+        item["paper"]["upvotes"] += 10
+    extra = {"title": f"Late Paper {day}", "summary": papers[1][1], "paper": {"id": "2501.99999"}}
+    refetched = {**document, "fetched_at": f"{day}T23:00:00Z", "items": [*items, extra]}
+    (folder / f"{day}.refetch.json").write_text(json.dumps(refetched), encoding="utf-8")
 
 
 def table(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -58,6 +92,8 @@ STORED = {
     "appearances": "SELECT day, position, paper_id FROM appearances ORDER BY day, position",
     "digests": "SELECT source, day, content_hash, paper_count FROM digests ORDER BY id",
     "terms": "SELECT term, doc, cnt FROM paper_vocab ORDER BY term",
+    "metadata": f"SELECT id, {', '.join(METADATA_COLUMNS)} FROM papers ORDER BY id",
+    "authors": "SELECT term, doc, cnt FROM author_vocab ORDER BY term",
 }
 
 
@@ -73,7 +109,7 @@ async def test_bulk_path_stores_exactly_what_one_by_one_stores(tmp_path: Path) -
         bulk_results = [p.title for p in (await bulk.search("concept bottleneck")).papers]
         bulk_vocabulary = bulk.vocabulary.counts()
 
-    assert len(bulk_reports) == ARCHIVE_FILES + 1
+    assert len(bulk_reports) == ARCHIVE_FILES + 1 + 2 * len(HUB_DAYS)
     assert [r.summary() for r in bulk_reports] == [r.summary() for r in one_reports]
     assert [r.problems for r in bulk_reports] == [r.problems for r in one_reports]
     assert [str(p) for r in bulk_reports for p in r.problems] == [
@@ -85,6 +121,10 @@ async def test_bulk_path_stores_exactly_what_one_by_one_stores(tmp_path: Path) -
     # The one-by-one catalog learnt its vocabulary paper by paper; the bulk one re-read it.
     assert bulk_vocabulary == one.vocabulary.counts()
     assert bulk_results and bulk_results[0].startswith("Sparse Concept Bottleneck")
+    hub = table(
+        tmp_path / "bulk.db", "SELECT count(*), sum(upvotes) FROM papers WHERE arxiv_id > ''"
+    )
+    assert hub == [(5 * len(HUB_DAYS) + 1, sum(10 + n for n in range(5)) * len(HUB_DAYS))]
 
 
 def fts_setting(path: Path, name: str) -> list[tuple[object, ...]]:
@@ -133,15 +173,7 @@ async def test_version_4_databases_keep_their_meaning(
                 f"INSERT INTO {table_name}({table_name}, rank) VALUES ('automerge', ?)",
                 (automerge,),
             )
-        connection.execute("DROP TABLE digest_files")  # added by migration 6
-        connection.execute("DROP TABLE term_counts")  # added by migration 7
-        for column in ("messages_sent INTEGER NOT NULL DEFAULT 0", "finished_at TEXT"):
-            connection.execute(f"ALTER TABLE posts ADD COLUMN {column}")  # dropped by 8
-        for column in ("sending", "header_papers"):
-            connection.execute(f"ALTER TABLE posts DROP COLUMN {column}")  # added by 9
-        connection.execute("DROP TABLE skipped_days")  # added by 9
-        connection.execute("DROP TABLE unspaced_fts")  # added by 10
-        connection.execute("PRAGMA user_version = 4")
+        downgrade(connection, 4)
     async with await Database.open(path) as database:
         assert await schema_version(database) == len(migration_scripts())
         assert fts_setting(path, "automerge") == [(0,)]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 
 import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from bot.digest import Link
+from bot.digest import Link, PaperMeta
 from bot.models import Paper
 
 DAY = dt.date(2026, 3, 14)
@@ -123,3 +124,122 @@ def test_any_text_renders_within_limits(title, abstract):
     assert len(embed.description) <= 4096
     assert len(embed) <= 6000
     assert len(render.choice_name(title)) <= 100
+
+
+# -- Hub metadata on cards ---------------------------------------------------------------
+
+HUB = PaperMeta(
+    arxiv_id="2405.04682",
+    authors=("Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"),
+    upvotes=1234,
+    github_url="https://github.com/lab/repo",
+    ai_summary="Widgets get sparse, and *faster*.",
+)
+HUB_LINKS = (
+    Link("https://github.com/lab/repo", "code"),
+    Link("https://lab.github.io/repo/", "project"),
+    Link("https://github.com/Lab/Repo.git", "code"),  # the same repository again
+)
+
+
+def hub_paper(meta: PaperMeta = HUB, links=HUB_LINKS, **fields) -> Paper:
+    return replace(paper(links=links, **fields), meta=meta)
+
+
+def test_a_hub_card_has_authors_upvotes_the_summary_and_each_link_once():
+    embed = render.post_embed(hub_paper(abstract="A long abstract."), DAY, 1)
+    assert embed.url == "https://arxiv.org/abs/2405.04682"
+    lines = embed.description.split("\n")
+    assert lines[0] == "Ada Lovelace, Alan Turing, Grace Hopper et al. · ▲ 1,234"
+    assert lines[1] == "Widgets get sparse, and \\*faster\\*."  # the summary, not the abstract
+    assert lines[2] == (
+        "[PDF](https://arxiv.org/pdf/2405.04682) · "
+        "[Hugging Face](https://huggingface.co/papers/2405.04682) · "
+        "[Code](https://github.com/lab/repo) · [Project page](https://lab.github.io/repo/)"
+    )
+    assert embed.description.count("github.com") == 1
+
+
+def test_a_card_without_metadata_looks_as_before():
+    links = (Link("https://github.com/a/b", "code"),)
+    embed = render.post_embed(paper(abstract="We study things.", links=links), DAY, 2)
+    assert embed.url == render.arxiv_search_url("A Title")
+    assert embed.description == "We study things.\n[Code](https://github.com/a/b)"
+
+
+def test_few_authors_and_unknown_upvotes():
+    meta = PaperMeta(authors=("Ada Lovelace",), upvotes=None)
+    assert render.byline(hub_paper(meta)) == "Ada Lovelace"
+    assert render.byline(hub_paper(PaperMeta(upvotes=0))) == "▲ 0"
+    assert render.byline(paper()) == ""
+
+
+def test_the_worst_hub_card_still_fits_ten_to_a_message():
+    meta = PaperMeta(
+        arxiv_id="2405.04682",
+        authors=tuple(f"{HOSTILE} {n}" * 3 for n in range(300)),
+        upvotes=10**9 - 1,
+        ai_summary="word " * 3000,
+    )
+    links = (
+        Link("https://github.com/" + "a" * 480, "code"),
+        Link("https://x.io/" + "b" * 490, "project"),
+    )
+    worst = hub_paper(meta, links, title="T" * 300, days=(dt.date(2026, 3, 1), DAY))
+    embed = render.post_embed(worst, DAY, 100)
+    assert len(embed) <= render.POST_EMBED_CHARS and "@everyone" not in embed.description
+    assert "[PDF]" in embed.description  # the short links stay, the long ones go
+    assert len(render.pack([embed] * 100)) == 10
+
+
+def test_paper_embed_and_buttons_with_metadata():
+    embed = render.paper_embed(hub_paper(abstract="The full abstract."))
+    assert embed.url == "https://arxiv.org/abs/2405.04682"
+    assert embed.description == "The full abstract."
+    fields = {field.name: field.value for field in embed.fields}
+    assert fields["Authors"] == "Ada Lovelace, Alan Turing, Grace Hopper et al."
+    assert fields["Upvotes"] == "▲ 1,234" and "Links" not in fields
+    buttons = [(button.label, button.url) for button in render.paper_links(hub_paper())]
+    assert buttons == [
+        ("arXiv", "https://arxiv.org/abs/2405.04682"),
+        ("PDF", "https://arxiv.org/pdf/2405.04682"),
+        ("Hugging Face", "https://huggingface.co/papers/2405.04682"),
+        ("Code", "https://github.com/lab/repo"),
+        ("Project page", "https://lab.github.io/repo/"),
+    ]
+    plain = [button.label for button in render.paper_links(paper(links=HUB_LINKS[:1]))]
+    assert plain == ["Code", "Search arXiv"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    authors=st.lists(st.text(max_size=400), max_size=30),
+    upvotes=st.none() | st.integers(0, 10**9),
+    summary=st.none() | st.text(max_size=3000),
+)
+def test_any_metadata_renders_within_limits(authors, upvotes, summary):
+    meta = PaperMeta("2405.04682", tuple(authors), upvotes, ai_summary=summary)
+    card = render.post_embed(hub_paper(meta, title="t" * 250), DAY, 10)
+    assert len(card) <= render.POST_EMBED_CHARS and len(card.title) <= 256
+    full = render.paper_embed(hub_paper(meta))
+    assert len(full) <= 6000 and all(len(f.value) <= 1024 for f in full.fields)
+    assert all(
+        len(b.label) <= 80 and len(b.url) <= 512 for b in render.paper_links(hub_paper(meta))
+    )
+
+
+def test_the_header_names_the_most_upvoted_papers():
+    papers = [
+        hub_paper(replace(HUB, upvotes=votes), title=f"Paper {n}", paper_id=n)
+        for n, votes in enumerate([5, 90, 7, 300, 90, 1, 2])
+    ]
+    header = render.day_header(DAY, papers, shown=3)
+    assert header.split("\n")[1:] == [
+        "Most upvoted:",
+        "• Paper 3 · ▲ 300",
+        "• Paper 1 · ▲ 90",
+        "• Paper 4 · ▲ 90",
+        "…and 4 more in the thread.",
+    ]
+    plain = render.day_header(DAY, [paper(f"Paper {n}") for n in range(3)], shown=2)
+    assert plain.split("\n")[1:] == ["• Paper 0", "• Paper 1", "…and 1 more in the thread."]

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from bot.digest import Link
-from bot.models import DaySummary, IngestOutcome, NewDigest, Paper
+from bot.digest import PaperMeta
+from bot.models import DaySummary, IngestOutcome, NewDigest, NewPaper, Paper, distinct_key
 from bot.storage.connection import Connection, now_text
+from bot.storage.paper_rows import (
+    META_COLUMNS,
+    META_FIELDS,
+    merge,
+    meta_of,
+    meta_row,
+    time_text,
+)
 from bot.storage.search_index import SearchIndex
 
 _CHUNK = 500  # ids or keys per `IN (...)` list
@@ -30,34 +39,35 @@ class Archive:
             return [await self._store_digest(digest) for digest in digests]
 
     async def _store_digest(self, digest: NewDigest) -> IngestOutcome:
-        day, papers = digest.day, digest.papers
-        day_text = day.isoformat()
+        day_text = digest.day.isoformat()
         if digest.file_signature is not None:
             await self._remember_file(digest.source, digest.file_signature, digest.content_hash)
         if await self.digest_known(digest.content_hash):
-            return IngestOutcome(day, already_ingested=True)
-        ids = await self._ids_by_key(paper.title_key for paper in papers)
+            return IngestOutcome(digest.day, already_ingested=True)
+        papers, ids = await self._identify(digest.papers)
         fresh = [paper for paper in papers if paper.title_key not in ids]
+        fetched = time_text(digest.fetched_at)
         # Ids are given, not looked up after: this transaction is the only writer.
         first_id = await self.max_paper_id() + 1
         new_ids = {paper.title_key: first_id + n for n, paper in enumerate(fresh)}
         await self._db.execute_many(
-            "INSERT INTO papers(id, title_key, title, abstract, links, first_day) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO papers(id, title_key, title, abstract, first_day, {META_COLUMNS}) "
+            f"VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(META_FIELDS))})",
             [
                 (
                     new_ids[p.title_key],
                     p.title_key,
                     p.title,
                     p.abstract,
-                    _links_json(p.links),
                     day_text,
+                    *meta_row(p.links, p.meta or PaperMeta(), fetched if p.meta else None),
                 )
                 for p in fresh
             ],
         )
-        ids.update(new_ids)
         await self._index.add(new_ids, fresh)
+        await self._refresh(papers, ids, fetched)
+        ids.update(new_ids)
         added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])
         await self._db.execute(
             "INSERT INTO digests(source, day, content_hash, paper_count, ingested_at) "
@@ -65,30 +75,94 @@ class Archive:
             (digest.source, day_text, digest.content_hash, len(papers), now_text()),
         )
         return IngestOutcome(
-            day,
+            digest.day,
             new_papers=len(fresh),
             known_papers=len(papers) - len(fresh),
             added_to_day=added,
-            new_title_keys=tuple(p.title_key for p in fresh),
+            # As given: a paper stored under a distinct key is still named by its own.
+            new_title_keys=tuple(
+                given.title_key
+                for given, paper in zip(digest.papers, papers, strict=True)
+                if paper.title_key in new_ids
+            ),
         )
+
+    async def _identify(self, papers: Sequence[NewPaper]) -> tuple[list[NewPaper], dict[str, int]]:
+        """The papers as they will be stored (in the same order), and title key -> id of
+        those already stored.
+
+        A paper with an arXiv id is the stored paper with that id (whatever its title);
+        else the stored paper with its title, unless that one has another id: then it
+        is a new paper sharing the title, stored under a distinct key.
+        """
+        arxiv_ids = [p.meta.arxiv_id for p in papers if p.meta and p.meta.arxiv_id]
+        by_arxiv = {row[0]: row[1] for row in await self._in("arxiv_id", "id", arxiv_ids)}
+        by_key = {
+            row[0]: (row[1], row[2])
+            for row in await self._in("title_key", "id, arxiv_id", [p.title_key for p in papers])
+        }
+        stored: list[NewPaper] = []
+        ids: dict[str, int] = {}
+        for paper in papers:
+            arxiv_id = paper.meta.arxiv_id if paper.meta else None
+            key = paper.title_key
+            if arxiv_id and arxiv_id in by_arxiv:
+                ids[key] = by_arxiv[arxiv_id]
+            elif key in by_key:
+                paper_id, known_arxiv_id = by_key[key]
+                if arxiv_id and known_arxiv_id and known_arxiv_id != arxiv_id:
+                    paper = replace(paper, title_key=distinct_key(key, arxiv_id))
+                else:
+                    ids[key] = paper_id
+            stored.append(paper)
+        return stored, ids
+
+    async def _refresh(
+        self, papers: Sequence[NewPaper], ids: dict[str, int], fetched: str | None
+    ) -> None:
+        """Known papers seen again on a Hub day: a title-only paper gains its arXiv id, and
+        the metadata is updated unless what is stored was fetched later."""
+        seen = {ids[p.title_key]: p for p in papers if p.title_key in ids and p.meta}
+        if not seen:
+            return
+        rows = await self._in("id", META_COLUMNS, list(seen))
+        updates = []
+        for row in rows:
+            new = seen[row[0]].meta
+            assert new is not None
+            links, old, stored_at = meta_of(row[1:])
+            at: str | None = stored_at
+            if fetched is not None and stored_at is not None and fetched < stored_at:
+                merged = replace(old, arxiv_id=old.arxiv_id or new.arxiv_id)
+            else:
+                merged, at = merge(old, new), fetched or stored_at
+                links = seen[row[0]].links or links
+            if merged.authors != old.authors:
+                await self._index.replace_authors(row[0], old.authors, merged.authors)
+            updates.append((*meta_row(links, merged, at), row[0]))
+        await self._db.execute_many(
+            f"UPDATE papers SET ({META_COLUMNS}) = ({', '.join('?' * len(META_FIELDS))}) "
+            "WHERE id = ?",
+            updates,
+        )
+
+    async def _in(self, column: str, wanted: str, values: Sequence[object]) -> list[sqlite3.Row]:
+        """(column, wanted...) of the papers whose `column` is one of `values`."""
+        rows: list[sqlite3.Row] = []
+        unique = list(dict.fromkeys(values))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows += await self._db.rows(
+                f"SELECT {column}, {wanted} FROM papers WHERE {column} IN ({marks})", chunk
+            )
+        return rows
 
     async def digest_known(self, content_hash: str) -> bool:
         found = await self._db.scalar(
             "SELECT 1 FROM digests WHERE content_hash = ?", (content_hash,)
         )
         return bool(found)
-
-    async def _ids_by_key(self, keys: Iterable[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        key_list = list(dict.fromkeys(keys))
-        for start in range(0, len(key_list), _CHUNK):
-            chunk = key_list[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for row in await self._db.rows(
-                f"SELECT title_key, id FROM papers WHERE title_key IN ({marks})", chunk
-            ):
-                found[row[0]] = row[1]
-        return found
 
     async def _append_to_day(self, day: str, paper_ids: list[int]) -> int:
         rows = await self._db.rows(
@@ -144,7 +218,7 @@ class Archive:
             return []
         marks = ",".join("?" * len(ids))
         rows = await self._db.rows(
-            f"SELECT id, title, abstract, links FROM papers WHERE id IN ({marks})", ids
+            f"SELECT id, title, abstract, {META_COLUMNS} FROM papers WHERE id IN ({marks})", ids
         )
         days: dict[int, list[dt.date]] = {}
         for paper_id, day in await self._db.rows(
@@ -152,10 +226,10 @@ class Archive:
             ids,
         ):
             days.setdefault(paper_id, []).append(dt.date.fromisoformat(day))
-        by_id = {
-            row[0]: Paper(row[0], row[1], row[2], _links(row[3]), tuple(days.get(row[0], ())))
-            for row in rows
-        }
+        by_id = {}
+        for row in rows:
+            links, meta, _fetched_at = meta_of(row[3:])
+            by_id[row[0]] = Paper(row[0], row[1], row[2], links, tuple(days.get(row[0], ())), meta)
         return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
 
     async def titles_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
@@ -197,6 +271,10 @@ class Archive:
 
     async def paper_id_by_key(self, title_key: str) -> int | None:
         found = await self._db.scalar("SELECT id FROM papers WHERE title_key = ?", (title_key,))
+        return None if found is None else int(found)
+
+    async def paper_id_by_arxiv_id(self, arxiv_id: str) -> int | None:
+        found = await self._db.scalar("SELECT id FROM papers WHERE arxiv_id = ?", (arxiv_id,))
         return None if found is None else int(found)
 
     async def max_paper_id(self) -> int:
@@ -241,11 +319,3 @@ class Archive:
     async def latest_day(self) -> dt.date | None:
         day = await self._db.scalar("SELECT max(day) FROM appearances")
         return dt.date.fromisoformat(day) if day else None
-
-
-def _links_json(links: Iterable[Link]) -> str:
-    return json.dumps([[link.url, link.kind] for link in links])
-
-
-def _links(raw: str) -> tuple[Link, ...]:
-    return tuple(Link(url, kind) for url, kind in json.loads(raw))

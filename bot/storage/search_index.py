@@ -10,13 +10,14 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from bot import names
 from bot.models import NewPaper, TermCounts
 from bot.storage.connection import Connection
 from bot.text import UNSPACED
 
 log = logging.getLogger(__name__)
 
-FTS_TABLES = ("paper_fts", "title_fts")
+FTS_TABLES = ("paper_fts", "title_fts", "author_fts")
 # FTS5's merge settings, normally and during a bulk load. FTS5 would merge index
 # segments inside the commit that wrote them (automerge); paperboy merges them in
 # `tidy` instead, after a pass has posted, so a new day's commit never pays for a
@@ -32,7 +33,8 @@ TERM_COUNTS_UPTO = "term_counts_upto"  # meta key: the newest paper term_counts 
 
 
 class SearchIndex:
-    """paper_fts (stemmed title and abstract), title_fts (raw titles) and term_counts."""
+    """paper_fts (stemmed title and abstract), title_fts (raw titles), author_fts (one
+    token per author name, bot.names) and term_counts."""
 
     def __init__(self, connection: Connection) -> None:
         self._db = connection
@@ -47,11 +49,29 @@ class SearchIndex:
             "INSERT INTO title_fts(rowid, title) VALUES (?, ?)",
             [(ids[p.title_key], p.title) for p in papers],
         )
+        await self._db.execute_many(
+            "INSERT INTO author_fts(rowid, names) VALUES (?, ?)",
+            [(ids[p.title_key], p.index_authors) for p in papers if p.index_authors],
+        )
         unspaced = [p for p in papers if UNSPACED.search(p.title) or UNSPACED.search(p.abstract)]
         await self._db.execute_many(
             "INSERT INTO unspaced_fts(rowid, title, abstract) VALUES (?, ?, ?)",
             [(ids[p.title_key], p.title, p.abstract) for p in unspaced],
         )
+
+    async def replace_authors(self, paper_id: int, old: Sequence[str], new: Sequence[str]) -> None:
+        """Re-index a paper's authors, within the caller's transaction."""
+        # author_fts keeps no text: a row is deleted by giving the values it was indexed
+        # with, and exists only while the paper has authors.
+        if before := names.index_text(old):
+            await self._db.execute(
+                "INSERT INTO author_fts(author_fts, rowid, names) VALUES ('delete', ?, ?)",
+                (paper_id, before),
+            )
+        if after := names.index_text(new):
+            await self._db.execute(
+                "INSERT INTO author_fts(rowid, names) VALUES (?, ?)", (paper_id, after)
+            )
 
     # -- queries ----------------------------------------------------------------------
 
@@ -116,6 +136,24 @@ class SearchIndex:
         rows = await self._db.rows(
             f"SELECT rowid FROM paper_fts WHERE paper_fts MATCH ? AND rowid IN ({marks})",
             (match, *ids),
+        )
+        return [row[0] for row in rows]
+
+    async def known_authors(self, tokens: Sequence[str]) -> list[str]:
+        """Those of `tokens` (bot.names.author_token) that name an author of some paper."""
+        if not tokens:
+            return []
+        marks = ",".join("?" * len(tokens))
+        rows = await self._db.rows(
+            f"SELECT term FROM author_vocab WHERE term IN ({marks}) AND doc > 0", tokens
+        )
+        return [row[0] for row in rows]
+
+    async def author_matches(self, match: str, limit: int) -> list[int]:
+        """Ids of the newest papers (up to `limit`) whose authors match, newest first."""
+        rows = await self._db.rows(
+            "SELECT rowid FROM author_fts WHERE author_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (match, limit),
         )
         return [row[0] for row in rows]
 
