@@ -20,7 +20,7 @@ from typing import Any
 
 import discord
 
-from bot import render
+from bot import alert_text, render
 from bot.alerts import AlertLine, Alerts
 from bot.models import Paper, Post
 from bot.search import Catalog
@@ -243,7 +243,7 @@ class Delivery:
         user_id: int,
         lines: list[AlertLine],
     ) -> Postable:
-        content, paper_ids = render.alert_message(user_id, post.day, lines)
+        content, paper_ids = alert_text.alert_message(user_id, post.day, lines)
         slot = Slot("alert", user=user_id, papers=tuple(paper_ids))
 
         async def record(message_id: int, _channel_id: int) -> None:
