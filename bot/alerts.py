@@ -11,9 +11,10 @@ import contextlib
 import gc
 from collections.abc import Iterator, Sequence
 
-from bot import matching
+from bot import alert_text, matching
+from bot.alert_text import AlertPaper
 from bot.matching import DayMatch, Hits, Keyword, KeywordIndex, PaperText, Subscription
-from bot.models import Paper, Subscribed
+from bot.models import Paper, Post, Subscribed
 from bot.storage import Database
 
 #: One line of a member's alert: a paper, with the labels of the keywords it matched.
@@ -80,14 +81,35 @@ class Alerts:
             guild_id, [user_id], [papers[index].id for index in matched]
         )
         pending = {i: keys for i, keys in matched.items() if (user_id, papers[i].id) not in sent}
-        if not pending:
+        return await self._labelled(guild_id, user_id, papers, pending)
+
+    async def post_matches(self, post: Post, user_id: int) -> list[AlertPaper]:
+        """Every paper of a post's day that the member's subscriptions match, alerted or
+        not, with its card in that post: what an alert's "See all" lists."""
+        archive = self.db.archive
+        papers = await archive.papers_by_ids(await archive.day_paper_ids(post.day))
+        day = await self.decide(post.guild_id, papers)
+        matched = matching.papers_for(day.hits(user_id))
+        lines = await self._labelled(post.guild_id, user_id, papers, matched)
+        cards = await self.db.posts.card_messages(post.id)
+        urls = {
+            papers[index].id: alert_text.card_url(post.guild_id, *cards[index])
+            for index in matched
+            if index in cards
+        }
+        return [AlertPaper(paper, tuple(labels), urls.get(paper.id)) for paper, labels in lines]
+
+    async def _labelled(
+        self, guild_id: int, user_id: int, papers: Sequence[Paper], matched: dict[int, list[str]]
+    ) -> list[AlertLine]:
+        if not matched:
             return []
         labels = {
             sub.keyword.key: sub.keyword.label for sub in await self.of_member(guild_id, user_id)
         }
         return [
             (papers[index], [labels.get(key, key) for key in keys])
-            for index, keys in pending.items()
+            for index, keys in matched.items()
         ]
 
 

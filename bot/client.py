@@ -33,6 +33,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.papers",
     "cogs.poller",
     "cogs.subscriptions",
+    "cogs.alerts",
     "cogs.admin",
 )
 

@@ -21,7 +21,7 @@ from typing import Any
 import discord
 
 from bot import alert_text, render
-from bot.alerts import AlertLine, Alerts
+from bot.alerts import Alerts
 from bot.models import Paper, Post
 from bot.search import Catalog
 from bot.storage import Database
@@ -230,10 +230,25 @@ class Delivery:
         restart or a Discord error mid-alerts neither repeats nor drops an alert.
         """
         day = await self.alerts.decide(post.guild_id, papers)
+        if not day.members:
+            return
+        cards = await self._card_urls(post, papers)
         for user_id in sorted(day.members):
             lines = await self.alerts.unsent(post.guild_id, user_id, papers, day.hits(user_id))
             if lines and await _still_member(channel.guild, user_id):
-                target = await self._alert(post, channel, target, user_id, lines)
+                alert = [
+                    alert_text.AlertPaper(p, tuple(labels), cards.get(p.id)) for p, labels in lines
+                ]
+                target = await self._alert(post, channel, target, user_id, alert)
+
+    async def _card_urls(self, post: Post, papers: list[Paper]) -> dict[int, str]:
+        """paper id -> the jump URL of its card in this post."""
+        cards = await self.db.posts.card_messages(post.id)
+        return {
+            papers[index].id: alert_text.card_url(post.guild_id, *cards[index])
+            for index in range(len(papers))
+            if index in cards
+        }
 
     async def _alert(
         self,
@@ -241,18 +256,28 @@ class Delivery:
         channel: discord.TextChannel,
         target: Postable,
         user_id: int,
-        lines: list[AlertLine],
+        papers: list[alert_text.AlertPaper],
     ) -> Postable:
-        content, paper_ids = alert_text.alert_message(user_id, post.day, lines)
-        slot = Slot("alert", user=user_id, papers=tuple(paper_ids))
+        alert = alert_text.alert_message(post.day, papers, mention=user_id)
+        slot = Slot("alert", user=user_id, papers=tuple(alert.paper_ids))
 
         async def record(message_id: int, _channel_id: int) -> None:
             await self._record_alert(post, slot, message_id)
 
         mentions = discord.AllowedMentions.none()
         mentions.users = [discord.Object(user_id)]  # exactly this member, nobody else
+        extra: dict[str, Any] = (
+            {"view": see_all(post.id, user_id, len(papers))} if alert.unlisted else {}
+        )
         return await self._send_in(
-            post, channel, target, slot, record, content=content, allowed_mentions=mentions
+            post,
+            channel,
+            target,
+            slot,
+            record,
+            content=alert.content,
+            allowed_mentions=mentions,
+            **extra,
         )
 
     async def _record_alert(self, post: Post, slot: Slot, message_id: int) -> None:
@@ -288,6 +313,8 @@ class Delivery:
     ) -> None:
         await self._note_sending(post, slot)
         sent = await where.send(nonce=nonce(post.id, slot.dump()), **message)
+        if (view := message.get("view")) is not None:
+            view.stop()  # its buttons are answered by a persistent handler (cogs/alerts.py)
         self.sent += 1
         try:
             await record(sent.id, where.id)
@@ -388,6 +415,22 @@ class Delivery:
         fresh = await self.db.posts.get(post.id)
         assert fresh is not None
         return fresh
+
+
+MATCHES_BUTTON = "pb:matches:{post}:{user}"  # answered by cogs.alerts.AllMatchesButton
+
+
+def see_all(post_id: int, user_id: int, count: int) -> discord.ui.View:
+    """The alert's "See all" button: every paper of the day the member's alert covers."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label=f"See all {count}",
+            style=discord.ButtonStyle.secondary,
+            custom_id=MATCHES_BUTTON.format(post=post_id, user=user_id),
+        )
+    )
+    return view
 
 
 def _thread_refused(error: discord.HTTPException) -> bool:

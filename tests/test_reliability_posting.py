@@ -553,7 +553,9 @@ async def test_catch_all_keywords_are_refused_and_alerts_stay_one_message(
     assert all("would match nearly every paper" in reply for reply in refused)
     assert len(alerts) == 1
     assert len([m for m in user_messages(thread) if not m.embeds]) == 1  # no "(continued)"
-    assert "more papers in this thread" in alerts[0].content
+    assert alerts[0].content.endswith(" more papers")  # counted, not listed
+    [button] = [c for row in alerts[0].components for c in row.children]
+    assert button.label == "See all 100"
     assert pings(sim.env, alerts[0])[0] == [sim.member.id]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 import pytest
 from simcord.backend.errors import OptionError
@@ -76,7 +78,10 @@ async def test_matching_members_are_mentioned_once_and_nobody_else(world, digest
         assert len(users) == 1 and roles == [] and everyone is False
 
     alice = by_user[world.alice.id].content
-    assert "Latent Diffusion for Images" in alice and "diffusion, images" in alice
+    assert (
+        "**diffusion** · 1\n• [Latent Diffusion for Images](<https://discord.com/channels/" in alice
+    )
+    assert alice.endswith(" · also images")
     assert "Audio" not in alice  # vetoed by exclude
     bob = by_user[world.bob.id].content
     assert "Chain\\-of\\-Thought" in bob or "Chain-of-Thought" in bob
@@ -239,3 +244,41 @@ async def test_alerts_follow_subscription_changes_between_days(world, digest_dir
     await post_day(world, digest_dir, "Mar 16, 2026", DAY_TWO)
     (alert,) = alerts_in(the_thread(world.channel, "2026-03-16"))
     assert pings(world.env, alert)[0] == [world.bob.id]
+
+
+CARD = re.compile(r"\[([^\]]+)\]\(<https://discord\.com/channels/(\d+)/(\d+)/(\d+)>\)")
+
+
+async def test_alert_titles_link_to_their_cards_in_the_thread(world, digest_dir):
+    await world.admin.slash(world.channel, "setup", channel=world.channel)
+    await subscribe(world.alice, world.channel, "diffusion")
+    papers = [(f"Diffusion Study {n}: Part {n}", abstract("diffusion at scale")) for n in range(23)]
+    await post_day(world, digest_dir, "Mar 15, 2026", papers)
+    thread = the_thread(world.channel, "2026-03-15")
+    [alert] = alerts_in(thread)
+    assert alert.content.startswith(
+        f"<@{world.alice.id}> 23 papers of Sunday, March 15, 2026 matching your subscriptions:"
+    )
+    links = CARD.findall(alert.content)
+    assert len(links) == 5  # the first few of the group, the rest counted
+    assert alert.content.splitlines()[-1] == "  …and 18 more"
+    cards = {m.id: m for m in user_messages(thread) if m.embeds}
+    for title, guild_id, channel_id, message_id in links:
+        assert (int(guild_id), int(channel_id)) == (world.guild.id, thread.id)
+        card = cards[int(message_id)]  # a real card message of this thread
+        assert any(title in (embed.title or "") for embed in card.embeds), title
+
+
+async def test_see_all_lists_every_match_for_its_member_only(world, digest_dir):
+    await world.admin.slash(world.channel, "setup", channel=world.channel)
+    await subscribe(world.alice, world.channel, "diffusion")
+    papers = [(f"Diffusion Study {n}: Part {n}", abstract("diffusion at scale")) for n in range(23)]
+    await post_day(world, digest_dir, "Mar 15, 2026", papers)
+    [alert] = alerts_in(the_thread(world.channel, "2026-03-15"))
+    refused = await world.bob.click(alert, label="See all 23")
+    assert refused.ephemeral and "belongs to the member" in refused.response.content
+    await world.restart()  # the button outlives the process that sent it
+    shown = await world.alice.click(alert, label="See all 23")
+    assert shown.ephemeral
+    listed = shown.response.embeds[0].description
+    assert len(CARD.findall(listed)) == 23
