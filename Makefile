@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test typecheck lint bench bench-full reliability soak clean
+.PHONY: run test typecheck lint bench bench-full reliability soak demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[demo]'
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -45,6 +49,12 @@ reliability: $(VENV)/.installed-test
 
 soak: $(VENV)/.installed-test
 	PAPERBOY_SOAK=1 $(BIN)/python -m pytest -m soak
+
+# The real bot in a simulated Discord, shown at the address it prints; Ctrl-C stops it.
+# DEMO_PORT=8765 picks the port (default: any free one).
+DEMO_PORT ?= 0
+demo: $(VENV)/.installed-demo
+	@$(BIN)/python -m demo --port $(DEMO_PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
