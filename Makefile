@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test typecheck lint bench bench-full reliability soak demo clean
+.PHONY: run test typecheck lint bench bench-full reliability soak demo screenshots check-chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[demo]'
 	touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-screenshots: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[screenshots]'
+	touch $@ $(VENV)/.installed-demo $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
 	$(BIN)/paperboy run
@@ -55,6 +59,14 @@ soak: $(VENV)/.installed-test
 DEMO_PORT ?= 0
 demo: $(VENV)/.installed-demo
 	@$(BIN)/python -m demo --port $(DEMO_PORT)
+
+# Rewrites the PNGs under docs/ from the demo; needs Chromium (CHROMIUM=/path to choose).
+CHROMIUM ?= $(firstword $(foreach name,chromium chromium-browser google-chrome google-chrome-stable,$(shell command -v $(name) 2>/dev/null)))
+screenshots: check-chromium $(VENV)/.installed-screenshots
+	$(BIN)/python -m demo.screenshots --chromium "$(CHROMIUM)"
+
+check-chromium:
+	@test -n "$(CHROMIUM)" || { echo "make screenshots needs Chromium and found none. Install it (Debian/Ubuntu: sudo apt-get install chromium) or name it: make screenshots CHROMIUM=/path/to/chromium" >&2; exit 2; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
