@@ -1,4 +1,4 @@
-"""`make demo`: the demo world as a browser sees it, and the demo process.
+"""`make demo`: the demo world as a browser sees it, the demo process, the README's images.
 
 The world tests drive SimCord's preview over HTTP, as the page does (no browser), with
 an aiohttp client in the test's own loop.
@@ -23,6 +23,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from demo.screenshots import SHOTS
 from demo.world import CLOCK_START, DemoWorld, open_world
 from tests.preview_client import PreviewClient, buttons, text_of
 from tests.simbot import assert_all_answered, raise_unexpected_errors, write_day
@@ -294,3 +295,18 @@ def _page_text(url: str, within: float) -> str:
         if HEADER in text or time.monotonic() > deadline:
             return text
         time.sleep(0.2)
+
+
+# -- the README's pictures --------------------------------------------------------------
+
+
+def test_every_image_the_readme_shows_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)", readme)
+    images += re.findall(r"<img[^>]*\ssrc=\"([^\"]+)\"", readme)
+    assert images, "the README shows no images"
+    missing = [image for image in images if not (ROOT / image).is_file()]
+    assert missing == []
+    for image in images:
+        assert (ROOT / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image
+    assert {shot.path for shot in SHOTS} <= set(images), "every screenshot is in the README"
