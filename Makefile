@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test typecheck lint bench bench-full reliability soak clean
+.PHONY: run test typecheck lint bench bench-full reliability soak demo screenshots check-chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[demo]'
+	touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-screenshots: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[screenshots]'
+	touch $@ $(VENV)/.installed-demo $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
 	$(BIN)/paperboy run
@@ -45,6 +53,20 @@ reliability: $(VENV)/.installed-test
 
 soak: $(VENV)/.installed-test
 	PAPERBOY_SOAK=1 $(BIN)/python -m pytest -m soak
+
+# The real bot in a simulated Discord, shown at the address it prints; Ctrl-C stops it.
+# DEMO_PORT=8765 picks the port (default: any free one).
+DEMO_PORT ?= 0
+demo: $(VENV)/.installed-demo
+	@$(BIN)/python -m demo --port $(DEMO_PORT)
+
+# Rewrites the PNGs under docs/ from the demo; needs Chromium (CHROMIUM=/path to choose).
+CHROMIUM ?= $(firstword $(foreach name,chromium chromium-browser google-chrome google-chrome-stable,$(shell command -v $(name) 2>/dev/null)))
+screenshots: check-chromium $(VENV)/.installed-screenshots
+	$(BIN)/python -m demo.screenshots --chromium "$(CHROMIUM)"
+
+check-chromium:
+	@test -n "$(CHROMIUM)" || { echo "make screenshots needs Chromium and found none. Install it (Debian/Ubuntu: sudo apt-get install chromium) or name it: make screenshots CHROMIUM=/path/to/chromium" >&2; exit 2; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
