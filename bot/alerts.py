@@ -13,9 +13,11 @@ from collections.abc import Iterator, Sequence
 
 from bot import alert_text, matching
 from bot.alert_text import AlertPaper
+from bot.errors import UserError
 from bot.matching import DayMatch, Hits, Keyword, KeywordIndex, PaperText, Subscription
 from bot.models import Paper, Post, Subscribed
 from bot.storage import Database
+from bot.storage.subscriptions import ALERT_PLACES
 
 #: One line of a member's alert: a paper, with the labels of the keywords it matched.
 AlertLine = tuple[Paper, list[str]]
@@ -38,13 +40,32 @@ class Alerts:
         return outcome
 
     async def unsubscribe(self, guild_id: int, user_id: int, typed: str) -> bool:
-        """Stop following the keyword typed (any spelling with the same key)."""
+        """Stop following the keyword typed (any spelling with the same key), or the
+        author typed as `author: Name`."""
         key = matching.keyword_key(typed)
         if not key or not await self.db.subscriptions.remove(guild_id, user_id, key):
             return False
         if (index := self._indexes.get(guild_id)) is not None:
             index.remove(key, user_id)
         return True
+
+    async def places(self, guild_id: int, user_ids: list[int]) -> dict[int, str]:
+        """Where these members' alerts go: thread (the default), dm or off."""
+        return await self.db.subscriptions.alerts_places(guild_id, user_ids)
+
+    async def set_place(self, guild_id: int, user_id: int, place: str) -> None:
+        """Send the member's alerts in this server to `place`: thread, dm or off."""
+        if place not in ALERT_PLACES:
+            raise UserError(f"Alerts go to one of: {', '.join(ALERT_PLACES)}.")
+        await self.db.subscriptions.set_alerts_place(guild_id, user_id, place)
+
+    async def note_direct_message(self, guild_id: int, user_id: int, failed_at: str | None) -> None:
+        """A direct message to the member failed (at `failed_at`) or went through (None)."""
+        await self.db.subscriptions.note_dm(guild_id, user_id, failed_at)
+
+    async def settings_of(self, guild_id: int, user_id: int) -> tuple[str, str | None]:
+        """(where the member's alerts go, when a direct message to them last failed)."""
+        return await self.db.subscriptions.alert_settings(guild_id, user_id)
 
     async def of_member(self, guild_id: int, user_id: int) -> list[Subscription]:
         return await self.db.subscriptions.of_member(guild_id, user_id)
@@ -105,7 +126,7 @@ class Alerts:
         if not matched:
             return []
         labels = {
-            sub.keyword.key: sub.keyword.label for sub in await self.of_member(guild_id, user_id)
+            sub.keyword.key: sub.keyword.shown for sub in await self.of_member(guild_id, user_id)
         }
         return [
             (papers[index], [labels.get(key, key) for key in keys])

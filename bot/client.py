@@ -16,13 +16,13 @@ from discord.ext import commands
 
 from bot.alerts import Alerts
 from bot.config import Settings
-from bot.delivery import Channels
 from bot.errors import UserError
 from bot.hub import HubClient
 from bot.hub_source import FetchSummary, HubSource
 from bot.ingest import FileReport, ingest_settled, ingest_startup
 from bot.publisher import Publisher
 from bot.search import Catalog
+from bot.sending import Channels
 from bot.storage import Database
 from bot.watcher import FolderWatcher
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot import text
+from bot import names, text
 from bot.errors import UserError
 from bot.models import Paper
 
@@ -34,24 +34,57 @@ class Keyword:
     """A subscription's keyword as typed, with its terms and the terms that veto it."""
 
     label: str
-    terms: tuple[str, ...]
+    terms: tuple[str, ...]  # for an author: the one token of the name (bot.names)
     exclude: tuple[str, ...] = ()
+    kind: str = "keyword"  # or "author": a person followed by name
 
     @property
     def key(self) -> str:
         """The normalised keyword: two keywords with the same key are duplicates."""
+        if self.kind == "author":
+            return AUTHOR_PREFIX + self.terms[0]
         return " ".join(self.terms)
+
+    @property
+    def shown(self) -> str:
+        """The label as alerts and lists show it: `diffusion`, `author: Yann LeCun`."""
+        return f"author: {self.label}" if self.kind == "author" else self.label
 
     def describe(self) -> str:
         if not self.exclude:
-            return self.label
-        return f"{self.label} (not: {', '.join(self.exclude)})"
+            return self.shown
+        return f"{self.shown} (not: {', '.join(self.exclude)})"
+
+
+AUTHOR_PREFIX = "author:"  # begins the key of an author subscription (no term has a colon)
 
 
 def keyword_key(typed: str) -> str:
     """The key of a keyword as typed (see `Keyword.key`): `Diffusion Models` and
-    `diffusion model` have the same one."""
+    `diffusion model` have the same one; `author: Yann LeCun` is that author's."""
+    label = " ".join(typed.split())
+    if label.lower().startswith(AUTHOR_PREFIX):
+        token = names.author_token(label[len(AUTHOR_PREFIX) :])
+        return AUTHOR_PREFIX + token if token else ""
     return " ".join(text.terms(typed))
+
+
+def parse_author(raw: str, exclude: str | None = None) -> Keyword:
+    """Validate an author to follow (and exclude words); UserError says what is wrong."""
+    label = " ".join(raw.split())
+    if not label:
+        raise UserError("Give an author's name to follow, e.g. `Yann LeCun`.")
+    if len(label) > MAX_KEYWORD_CHARS:
+        raise UserError(
+            f"An author's name can be at most {MAX_KEYWORD_CHARS} characters; "
+            f"that one has {len(label)}."
+        )
+    if _MENTION.search(label) or (exclude and _MENTION.search(exclude)):
+        raise UserError("Names cannot contain mentions like `@everyone` or `<@123>`.")
+    token = names.author_token(label)
+    if not token:
+        raise UserError("A name needs at least one letter, e.g. `Yann LeCun`.")
+    return Keyword(label, (token,), parse_exclude(exclude), kind="author")
 
 
 def parse_keyword(raw: str, exclude: str | None = None) -> Keyword:
@@ -99,17 +132,21 @@ class PaperText:
     title: tuple[str, ...]
     abstract: tuple[str, ...]
     vocabulary: frozenset[str]
+    authors: frozenset[str] = frozenset()  # name tokens (bot.names)
 
     @classmethod
     def of(cls, paper: Paper) -> PaperText:
         title, abstract = tuple(text.terms(paper.title)), tuple(text.terms(paper.abstract))
-        return cls(paper, title, abstract, frozenset(title) | frozenset(abstract))
+        authors = frozenset(filter(None, map(names.author_token, paper.meta.authors)))
+        return cls(paper, title, abstract, frozenset(title) | frozenset(abstract), authors)
 
 
 def matches(keyword: Keyword, paper: PaperText) -> bool:
     """Whether `paper` matches `keyword`: the definition every caller shares."""
     if set(keyword.exclude) & paper.vocabulary:
         return False
+    if keyword.kind == "author":  # a whole name, never part of another
+        return keyword.terms[0] in paper.authors
     size = len(keyword.terms)
     return any(
         field[start : start + size] == keyword.terms
@@ -141,12 +178,15 @@ class KeywordIndex:
         self._root: dict[str, Any] = {}
         self._members: dict[str, dict[str, set[int]]] = {}
         self._keywords_of: dict[int, dict[str, str]] = {}
+        self._authors: set[str] = set()  # author keys: `author:yann_lecun`
         for key, exclude, user_id in subscriptions:
             self.add(key, exclude, user_id)
 
     def add(self, key: str, exclude: str, user_id: int) -> None:
         """Index one subscription: `key` and `exclude` are space-joined terms."""
-        if key not in self._members:
+        if key.startswith(AUTHOR_PREFIX):
+            self._authors.add(key)
+        elif key not in self._members:
             node = self._root
             for term in key.split():
                 node = node.setdefault(term, {})
@@ -188,6 +228,9 @@ class KeywordIndex:
                                 places.append(position)
                         node = node.get(field[offset]) if offset < len(field) else None
                         offset += 1
+            for token in paper.authors:
+                if (key := AUTHOR_PREFIX + token) in self._authors:
+                    found.setdefault(key, []).append(position)
         return found
 
 

@@ -108,6 +108,11 @@ class GuildChannel:
     failures: int = 0
     retry_after: dt.datetime | None = None
     last_error: str | None = None
+    post_time: dt.time | None = None  # local time days are posted at; None: at once
+    timezone: str = "UTC"
+    top: int | None = None  # how many papers a post shows, most upvoted first; None: all
+    ping_role_id: int | None = None  # the role a day's header mentions
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,10 @@ class Post:
     papers_sent: int
     status: str
     error: str | None
-    sending: str | None = None  # the message slot in flight (see bot.delivery.Slot)
+    sending: str | None = None  # the message slot in flight (see bot.sending.Slot)
     header_papers: int | None = None  # how many papers the header names
+    due_at: dt.datetime | None = None  # when an automatic post may start; None: at once
+    paper_ids: tuple[int, ...] | None = None  # the papers it shows (a top N); None: the day
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from collections.abc import Sequence
 
 import discord
 
-from bot import schedule
+from bot import schedule, zones
 from bot.alerts import Alerts
-from bot.delivery import Channels, Delivery, PostFailed
+from bot.delivery import Delivery
 from bot.models import GuildChannel, Post
 from bot.search import Catalog
+from bot.sending import Channels, PostFailed
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
@@ -73,42 +74,50 @@ class Publisher:
         async with self._guild_locks[server.guild_id]:
             sent_before = self.delivery.sent
             failures: list[Exception] = []
+            now = discord.utils.utcnow()
             try:
-                await self._schedule_new_days(server, known)
+                await self._schedule_new_days(server, known, now)
             except sqlite3.Error as error:
                 failures.append(error)
             for post in await self.db.posts.open_for(server.guild_id):
-                if (failure := await self._advance(post)) is not None:
+                if post.due_at is not None and post.due_at > now:
+                    continue  # waits for the server's posting time
+                if (failure := await self._advance(post, server)) is not None:
                     failures.append(failure)
             await self._after_pass(server, failures, self.delivery.sent > sent_before)
 
     async def post_now(self, post: Post) -> Post:
         """Push one post (an admin's `/post`) as far as it goes now; returns its state."""
         async with self._guild_locks[post.guild_id]:
-            sent_before = self.delivery.sent
-            failure = await self._advance(post)
             server = await self.db.posts.guild_channel(post.guild_id)
-            if server is not None:
-                progressed = self.delivery.sent > sent_before
-                await self._after_pass(server, [failure] if failure else [], progressed)
+            if server is None:
+                return post
+            sent_before = self.delivery.sent
+            failure = await self._advance(post, server)
+            progressed = self.delivery.sent > sent_before
+            await self._after_pass(server, [failure] if failure else [], progressed)
         return await self.db.posts.get(post.id) or post
 
-    async def _schedule_new_days(self, server: GuildChannel, known: list[dt.date]) -> None:
+    async def _schedule_new_days(
+        self, server: GuildChannel, known: list[dt.date], now: dt.datetime
+    ) -> None:
         posts = self.db.posts
         posted = await posts.automatic_days(server.guild_id)
         skipped = {s.day for s in await posts.skipped_days(server.guild_id)}
-        plan = schedule.plan_new_days(known, server.since_day, posted, skipped)
+        plan = schedule.plan_new_days(known, server.since_day, posted, skipped, server.paused)
         if plan.skip:
             await posts.skip_days(server.guild_id, plan.skip)
             for day in plan.skip:
                 log.warning("server %s: %s", server.guild_id, schedule.describe_skipped(day))
         if plan.post:
-            await posts.schedule_automatic(server.guild_id, server.channel_id, plan.post)
+            zone = zones.zone_of(server.timezone)
+            due = schedule.due_at(now, server.post_time, zone) if server.post_time else None
+            await posts.schedule_automatic(server.guild_id, server.channel_id, plan.post, due)
 
-    async def _advance(self, post: Post) -> Exception | None:
+    async def _advance(self, post: Post, server: GuildChannel) -> Exception | None:
         """Advance one post; a failure is recorded on it and returned, never raised."""
         try:
-            await self.delivery.advance(post)
+            await self.delivery.advance(post, server)
         except RETRYABLE as error:
             reason = describe_error(error)
             log.warning("post %s (%s) in server %s: %s", post.id, post.day, post.guild_id, reason)

@@ -294,16 +294,30 @@ def pack(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
     return messages
 
 
-def day_header(day: dt.date, papers: Sequence[Paper], shown: int = 5) -> str:
-    """The channel message that opens a day's post."""
-    lines = [f"{header_prefix(day)} · {plural(len(papers), 'paper')}"]
+def day_header(
+    day: dt.date,
+    papers: Sequence[Paper],
+    shown: int = 5,
+    *,
+    total: int | None = None,
+    ping_role_id: int | None = None,
+) -> str:
+    """The channel message that opens a day's post of `papers`: of `total` on the day
+    when the server posts only its top N, and mentioning `ping_role_id` at the end."""
+    count = plural(len(papers), "paper")
+    if total is not None and total > len(papers):
+        count = f"top {len(papers)} of {plural(total, 'paper')}"
+    lines = [f"{header_prefix(day)} · {count}"]
     top = most_upvoted(papers, shown)
     if top != list(papers[:shown]):
         lines.append("Most upvoted:")
     lines += [headline(paper) for paper in top]
     if len(papers) > shown:
         lines.append(f"…and {len(papers) - shown} more in the thread.")
-    return clip("\n".join(lines), CONTENT_LIMIT)
+    if total is not None and total > len(papers):
+        lines.append(f"All {total} are in `/digest date: {day.isoformat()}`.")
+    text = clip("\n".join(lines), CONTENT_LIMIT - 40)
+    return text + f"\n<@&{ping_role_id}>" if ping_role_id is not None else text
 
 
 def header_prefix(day: dt.date) -> str:

@@ -30,12 +30,14 @@ def plan_new_days(
     since_day: dt.date | None,
     posted: set[dt.date],
     skipped: set[dt.date],
+    paused: bool = False,
 ) -> NewDays:
     """Which of the days newer than the server's setup to post automatically.
 
     `posted`: days with an automatic post already (sent or not); `skipped`: days passed
     over before. A day older than the newest posted one arrived late and is skipped;
-    of more than MAX_CATCH_UP_DAYS new days at once only the newest is posted.
+    of more than MAX_CATCH_UP_DAYS new days at once only the newest is posted; while
+    the server is `paused`, every new day is passed over (for good).
     """
     fresh = sorted(
         day
@@ -46,6 +48,8 @@ def plan_new_days(
     late = [day for day in fresh if newest_posted is not None and day < newest_posted]
     newer = [day for day in fresh if newest_posted is None or day > newest_posted]
     skip = [SkippedDay(day, "late", newest_posted) for day in late if newest_posted]
+    if paused:
+        return NewDays([], skip + [SkippedDay(day, "paused", day) for day in newer])
     if len(newer) > MAX_CATCH_UP_DAYS:
         skip += [SkippedDay(day, "burst", newer[-1]) for day in newer[:-1]]
         newer = newer[-1:]
@@ -74,6 +78,8 @@ def due_at(ready_at: dt.datetime, post_time: dt.time | None, zone: dt.tzinfo) ->
 def describe_skipped(skipped: SkippedDay) -> str:
     """One line for `/setup` on a day the automatic posts passed over."""
     day, newer = short_day(skipped.day), short_day(skipped.newer_day)
+    if skipped.reason == "paused":
+        return f"{day} came while posting was paused; `/post` posts it."
     if skipped.reason == "late":
         return f"{day} arrived after {newer} was posted; use `/post` to post it."
     return (

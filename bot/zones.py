@@ -72,6 +72,14 @@ def parse_zone(typed: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+def zone_of(name: str) -> zoneinfo.ZoneInfo:
+    """The zone a server's settings name (stored valid; UTC if the system lost it)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def zone_choices(typed: str, limit: int = CHOICES) -> list[str]:
     """IANA zone names for autocomplete: the name or its city starting with what is
     typed first, then names holding it, then a city's zone; `UTC` for nothing typed."""

@@ -9,8 +9,8 @@ import discord
 from discord.ext import commands
 
 from bot import alert_text, render
+from bot.alert_delivery import MATCHES_BUTTON
 from bot.client import Paperboy
-from bot.delivery import MATCHES_BUTTON
 
 _TEMPLATE = (
     re.escape(MATCHES_BUTTON)

@@ -35,6 +35,7 @@ def downgrade(connection: sqlite3.Connection, version: int) -> None:
     """Take back the migrations after `version` (to make an older database from a new
     one, with everything the newer code stored in it)."""
     undo = {
+        12: _undo_settings,
         11: undo_paper_metadata,
         10: _undo_unspaced_search,
         9: _undo_post_progress,
@@ -47,6 +48,15 @@ def downgrade(connection: sqlite3.Connection, version: int) -> None:
     for number in range(current, version, -1):
         undo[number](connection)
     connection.execute(f"PRAGMA user_version = {version}")
+
+
+def _undo_settings(connection: sqlite3.Connection) -> None:
+    for column in ("post_time", "timezone", "top_papers", "ping_role_id", "paused"):
+        connection.execute(f"ALTER TABLE guild_channels DROP COLUMN {column}")
+    for column in ("due_at", "paper_ids"):
+        connection.execute(f"ALTER TABLE posts DROP COLUMN {column}")
+    connection.execute("ALTER TABLE subscriptions DROP COLUMN kind")
+    connection.execute("DROP TABLE member_settings")
 
 
 def _undo_drop_unread_post_columns(connection: sqlite3.Connection) -> None:

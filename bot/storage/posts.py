@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,9 +12,20 @@ from bot.storage.connection import Connection, now_text
 
 _POST_COLUMNS = (
     "id, guild_id, day, channel_id, header_message_id, thread_id, target_id, "
-    "papers_sent, status, error, sending, header_papers"
+    "papers_sent, status, error, sending, header_papers, due_at, paper_ids"
 )
-_CHANNEL_COLUMNS = "guild_id, channel_id, since_day, failures, retry_after, last_error"
+_CHANNEL_COLUMNS = (
+    "guild_id, channel_id, since_day, failures, retry_after, last_error, "
+    "post_time, timezone, top_papers, ping_role_id, paused"
+)
+# /setup's settings and their columns.
+SETTING_COLUMNS = {
+    "post_time": "post_time",
+    "timezone": "timezone",
+    "top": "top_papers",
+    "ping_role_id": "ping_role_id",
+    "paused": "paused",
+}
 
 
 class Posts:
@@ -85,15 +97,64 @@ class Posts:
     # -- posts --------------------------------------------------------------------------
 
     async def schedule_automatic(
-        self, guild_id: int, channel_id: int, days: Iterable[dt.date]
+        self,
+        guild_id: int,
+        channel_id: int,
+        days: Iterable[dt.date],
+        due_at: dt.datetime | None = None,
     ) -> None:
-        """Create the automatic post of each day, once ever per server and day."""
+        """Create the automatic post of each day, once ever per server and day, to start
+        at `due_at` (None: at once)."""
+        due = due_at.isoformat() if due_at else None
         async with self._db.transaction():
             await self._db.execute_many(
-                "INSERT INTO posts(guild_id, day, channel_id, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                [(guild_id, day.isoformat(), channel_id, now_text()) for day in days],
+                "INSERT INTO posts(guild_id, day, channel_id, created_at, due_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [(guild_id, day.isoformat(), channel_id, now_text(), due) for day in days],
             )
+
+    async def update_settings(self, guild_id: int, **settings: object) -> None:
+        """Change some of a server's posting settings (names: SETTING_COLUMNS)."""
+        columns = [SETTING_COLUMNS[name] for name in settings]
+        values = [_setting_value(value) for value in settings.values()]
+        async with self._db.transaction():
+            await self._db.execute(
+                f"UPDATE guild_channels SET {', '.join(f'{c} = ?' for c in columns)} "
+                "WHERE guild_id = ?",
+                (*values, guild_id),
+            )
+
+    async def reschedule_unstarted(self, guild_id: int, due_at: dt.datetime | None) -> None:
+        """Automatic posts that sent nothing yet start at `due_at` (a new posting time)."""
+        due = due_at.isoformat() if due_at else None
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE posts SET due_at = ? WHERE guild_id = ? AND status = 'pending' "
+                "AND requested_by IS NULL AND header_message_id IS NULL",
+                (due, guild_id),
+            )
+
+    async def skip_unstarted(self, guild_id: int) -> list[dt.date]:
+        """Pausing: automatic posts that sent nothing yet become days passed over."""
+        async with self._db.transaction():
+            rows = await self._db.rows(
+                "SELECT id, day FROM posts WHERE guild_id = ? AND status = 'pending' "
+                "AND requested_by IS NULL AND header_message_id IS NULL",
+                (guild_id,),
+            )
+            await self._db.execute_many(
+                "INSERT INTO skipped_days(guild_id, day, reason, newer_day, created_at) "
+                "VALUES (?, ?, 'paused', ?, ?) ON CONFLICT DO NOTHING",
+                [(guild_id, row[1], row[1], now_text()) for row in rows],
+            )
+            await self._db.execute_many(
+                "DELETE FROM posts WHERE id = ?", [(row[0],) for row in rows]
+            )
+        return [dt.date.fromisoformat(row[1]) for row in rows]
+
+    async def choose_papers(self, post_id: int, paper_ids: Sequence[int]) -> None:
+        """The papers a post shows, chosen once, before it sends anything."""
+        await self._update(post_id, "paper_ids = ?", json.dumps(list(paper_ids)))
 
     async def automatic_days(self, guild_id: int) -> set[dt.date]:
         """The days that have an automatic post in this server (sent or not)."""
@@ -245,7 +306,30 @@ class Posts:
 
 
 def _post(row: Sequence[Any]) -> Post:
-    return Post(row[0], row[1], dt.date.fromisoformat(row[2]), *row[3:])
+    return Post(
+        id=row[0],
+        guild_id=row[1],
+        day=dt.date.fromisoformat(row[2]),
+        channel_id=row[3],
+        header_message_id=row[4],
+        thread_id=row[5],
+        target_id=row[6],
+        papers_sent=row[7],
+        status=row[8],
+        error=row[9],
+        sending=row[10],
+        header_papers=row[11],
+        due_at=dt.datetime.fromisoformat(row[12]) if row[12] else None,
+        paper_ids=tuple(json.loads(row[13])) if row[13] else None,
+    )
+
+
+def _setting_value(value: object) -> object:
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _guild_channel(row: Sequence[Any]) -> GuildChannel:
@@ -256,4 +340,9 @@ def _guild_channel(row: Sequence[Any]) -> GuildChannel:
         failures=row[3],
         retry_after=dt.datetime.fromisoformat(row[4]) if row[4] else None,
         last_error=row[5],
+        post_time=dt.time.fromisoformat(row[6]) if row[6] else None,
+        timezone=row[7],
+        top=row[8],
+        ping_role_id=row[9],
+        paused=bool(row[10]),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bot.matching import Keyword, Subscription
+from bot.matching import AUTHOR_PREFIX, Keyword, Subscription
 from bot.models import Subscribed
 from bot.storage.connection import Connection, now_text
 
-_COLUMNS = "id, guild_id, user_id, label, keyword_key, exclude"
+_COLUMNS = "id, guild_id, user_id, label, keyword_key, exclude, kind"
+ALERT_PLACES = ("thread", "dm", "off")
 _USERS_PER_QUERY = 400
 
 
@@ -36,7 +37,7 @@ class Subscriptions:
                 return Subscribed.LIMIT
             await self._db.execute(
                 "INSERT INTO subscriptions(guild_id, user_id, label, keyword_key, term_count, "
-                "exclude, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "exclude, created_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
                     user_id,
@@ -45,6 +46,7 @@ class Subscriptions:
                     len(keyword.terms),
                     " ".join(keyword.exclude),
                     now_text(),
+                    keyword.kind,
                 ),
             )
         return Subscribed.ADDED
@@ -73,6 +75,47 @@ class Subscriptions:
             (guild_id,),
         )
         return [(row[0], row[1], row[2]) for row in rows]
+
+    # -- where each member's alerts go ---------------------------------------------------
+
+    async def set_alerts_place(self, guild_id: int, user_id: int, place: str) -> None:
+        """Send the member's alerts in this server to `place`: thread, dm or off."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO member_settings(guild_id, user_id, alerts) VALUES (?, ?, ?) "
+                "ON CONFLICT(guild_id, user_id) DO UPDATE SET alerts = excluded.alerts, "
+                "dm_failed_at = NULL",
+                (guild_id, user_id, place),
+            )
+
+    async def alerts_places(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, str]:
+        """Where these members' alerts go, for those who chose (the rest: the thread)."""
+        places: dict[int, str] = {}
+        for start in range(0, len(user_ids), _USERS_PER_QUERY):
+            chunk = list(user_ids[start : start + _USERS_PER_QUERY])
+            rows = await self._db.rows(
+                "SELECT user_id, alerts FROM member_settings WHERE guild_id = ? "
+                f"AND user_id IN ({','.join('?' * len(chunk))})",
+                (guild_id, *chunk),
+            )
+            places.update((row[0], row[1]) for row in rows)
+        return places
+
+    async def note_dm(self, guild_id: int, user_id: int, failed_at: str | None) -> None:
+        """A direct message to the member failed (at `failed_at`) or went through (None)."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "UPDATE member_settings SET dm_failed_at = ? WHERE guild_id = ? AND user_id = ?",
+                (failed_at, guild_id, user_id),
+            )
+
+    async def alert_settings(self, guild_id: int, user_id: int) -> tuple[str, str | None]:
+        """(where the member's alerts go, when a direct message to them last failed)."""
+        rows = await self._db.rows(
+            "SELECT alerts, dm_failed_at FROM member_settings WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return (rows[0][0], rows[0][1]) if rows else ("thread", None)
 
     async def already_alerted(
         self, guild_id: int, user_ids: Sequence[int], paper_ids: Sequence[int]
@@ -105,5 +148,7 @@ class Subscriptions:
 
 
 def _subscription(row: Sequence[Any]) -> Subscription:
-    keyword = Keyword(row[3], tuple(row[4].split()), tuple(row[5].split()))
+    kind, key = row[6], row[4]
+    terms = (key.removeprefix(AUTHOR_PREFIX),) if kind == "author" else tuple(key.split())
+    keyword = Keyword(row[3], terms, tuple(row[5].split()), kind)
     return Subscription(row[0], row[1], row[2], keyword)

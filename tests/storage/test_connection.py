@@ -32,9 +32,12 @@ KEPT = {
     "titles": "SELECT rowid FROM title_fts WHERE title_fts MATCH 'concept' ORDER BY rowid",
     "term_counts": "SELECT * FROM term_counts ORDER BY term",
     "meta": "SELECT * FROM meta WHERE key NOT LIKE 'command_tree%' ORDER BY key",
-    "guild_channels": "SELECT * FROM guild_channels",
-    "posts": "SELECT * FROM posts",
-    "subscriptions": "SELECT * FROM subscriptions",
+    "guild_channels": "SELECT guild_id, channel_id, since_day, configured_by, configured_at, "
+    "failures, retry_after, last_error FROM guild_channels",
+    "posts": "SELECT id, guild_id, day, channel_id, requested_by, header_message_id, "
+    "thread_id, target_id, papers_sent, status, error, created_at FROM posts",
+    "subscriptions": "SELECT id, guild_id, user_id, label, keyword_key, term_count, exclude, "
+    "created_at FROM subscriptions",
 }
 
 

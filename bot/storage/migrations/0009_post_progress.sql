@@ -9,11 +9,12 @@ ALTER TABLE posts ADD COLUMN header_papers INTEGER;
 ALTER TABLE post_messages ADD COLUMN channel_id INTEGER;
 -- Days a server's automatic posts pass over, and why: part of a burst of many days at
 -- once ('burst'), or older than a day already posted ('late'). Never posted
--- automatically (an admin can still /post them); /setup names them.
+-- automatically (an admin can still /post them); /setup names them. 'paused': it came
+-- while the server's automatic posts were paused.
 CREATE TABLE skipped_days (
     guild_id INTEGER NOT NULL,
     day TEXT NOT NULL,
-    reason TEXT NOT NULL CHECK (reason IN ('burst', 'late')),
+    reason TEXT NOT NULL CHECK (reason IN ('burst', 'late', 'paused')),
     newer_day TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (guild_id, day)
