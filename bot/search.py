@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot import matching, text
 from bot.arxiv import arxiv_reference
-from bot.author_search import author_query
+from bot.author_search import author_preview, author_query
 from bot.errors import UserError
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
@@ -353,6 +353,8 @@ class Catalog:
         excludes negated finds exactly the papers `matching.matches` accepts; the
         examples are checked against that definition all the same.
         """
+        if keyword.kind == "author":
+            return await author_preview(self.db, keyword, examples)
         expression = keyword_expression(keyword)
         count = await self.db.index.count_matches(expression)
         candidates = await self.db.index.ranked_matches(expression, examples * 5, TITLE_WEIGHT)

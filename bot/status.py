@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot import schedule
+from bot import schedule, server_settings
 from bot.dates import short_day
 from bot.models import GuildChannel, Post, SkippedDay
 from bot.storage import Database
@@ -33,6 +33,7 @@ class ServerStatus:
             lines.append(f"Days after {short_day(server.since_day)} post automatically.")
         else:
             lines.append("New days post automatically as they arrive.")
+        lines += server_settings.describe(server)
         lines += self._posts()
         lines += [f"Passed over: {schedule.describe_skipped(s)}" for s in self.skipped]
         if self.unrecorded_error:

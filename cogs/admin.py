@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, schedule
+from bot import render, schedule, server_settings, zones
 from bot.client import Paperboy
 from bot.dates import format_day, resolve_day
 from bot.errors import UserError
@@ -34,20 +36,73 @@ class Admin(commands.Cog):
     def __init__(self, bot: Paperboy) -> None:
         self.bot = bot
 
-    @app_commands.command(name="setup", description="Choose the channel for daily papers")
-    @app_commands.describe(channel="Where new days are posted (leave out to see the settings)")
+    @app_commands.command(name="setup", description="Daily papers: the channel and how they post")
+    @app_commands.describe(
+        channel="Where new days are posted (with no options: show the settings)",
+        time="Local time to post each day, HH:MM (24-hour), or now: as soon as a day is ready",
+        timezone="The time zone of that time, e.g. Europe/Berlin (default UTC)",
+        top="How many papers a post shows, most upvoted first: 1 to 100, or all",
+        ping="A role the day's header mentions, or none",
+        paused="True: no automatic posts (days arriving meanwhile are skipped); False: resume",
+    )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def setup(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        time: app_commands.Range[str, 1, 10] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        top: app_commands.Range[str, 1, 5] | None = None,
+        ping: app_commands.Range[str, 1, 100] | None = None,
+        paused: bool | None = None,
     ) -> None:
-        assert interaction.guild is not None  # guild_only
-        if channel is None:
-            reply = await self._settings_text(interaction.guild)
+        guild = interaction.guild
+        assert guild is not None  # guild_only
+        server = await self.bot.database.posts.guild_channel(guild.id)
+        where = channel or (guild.get_channel(server.channel_id) if server else None)
+        role_id = None if ping is None else _ping_role(guild, ping, where)
+        typed = server_settings.Typed(time, timezone, top, role_id, paused)
+        changes = server_settings.parse(typed)  # every value checked before any is stored
+        if channel is None and not typed.any:
+            reply = await self._settings_text(guild)
+        elif channel is None and server is None:
+            raise UserError(f"Choose a channel first: {NO_CHANNEL.split('. ', 1)[1]}")
         else:
-            reply = await self._configure(interaction.user.id, channel)
-        await interaction.response.send_message(reply, ephemeral=True)
+            lines = [await self._configure(interaction.user.id, channel)] if channel else []
+            server = await self.bot.database.posts.guild_channel(guild.id)
+            assert server is not None
+            updated = await server_settings.apply(
+                self.bot.database, server, changes, discord.utils.utcnow()
+            )
+            if changes.values:
+                lines += ["Settings saved:", *server_settings.describe(updated)]
+            reply = "\n".join(lines)
+        await interaction.response.send_message(
+            render.clip(reply, render.CONTENT_LIMIT), ephemeral=True
+        )
+
+    @setup.autocomplete("timezone")
+    async def timezone_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=zone, value=zone) for zone in zones.zone_choices(current)]
+
+    @setup.autocomplete("ping")
+    async def ping_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        guild = interaction.guild
+        needle = current.strip().lower().lstrip("@")
+        roles = [] if guild is None else [r for r in guild.roles if not r.is_default()]
+        choices = [app_commands.Choice(name="none (no role)", value="none")]
+        choices += [
+            app_commands.Choice(name=render.choice_name(f"@{role.name}"), value=str(role.id))
+            for role in sorted(roles, key=lambda r: -r.position)
+            if needle in role.name.lower()
+        ]
+        return choices[:25]
 
     async def _configure(self, user_id: int, channel: discord.TextChannel) -> str:
         permissions = channel.permissions_for(channel.guild.me)
@@ -82,6 +137,7 @@ class Admin(commands.Cog):
         return "\n".join(lines)
 
     async def _settings_text(self, guild: discord.Guild) -> str:
+        """Everything /setup with no options shows: settings, posts, what is failing."""
         problem = self.bot.ingest_problem
         found = await server_status(
             self.bot.database,
@@ -129,3 +185,29 @@ class Admin(commands.Cog):
 
 async def setup(bot: Paperboy) -> None:
     await bot.add_cog(Admin(bot))
+
+
+def _ping_role(guild: discord.Guild, typed: str, channel: discord.abc.GuildChannel | None) -> int:
+    """The role `/setup ping:` names (its id; 0 for `none`). Refuses @everyone, and a
+    role the bot cannot mention in the digest channel, saying why."""
+    text = typed.strip()
+    if text.lower() == "none":
+        return 0
+    match = re.fullmatch(r"<@&(\d+)>|(\d+)", text)
+    role_id = int(match.group(1) or match.group(2)) if match else None
+    role = guild.get_role(role_id) if role_id else None
+    if role is None:
+        name = text.lstrip("@").lower()
+        role = next((r for r in guild.roles if r.name.lower() == name), None)
+    if role is None:
+        raise UserError("No such role here. Pick one from the suggestions, or `none`.")
+    if role.is_default() or role.name in ("@everyone", "@here"):
+        raise UserError("I never ping @everyone or @here. Pick a role members join, or `none`.")
+    can_ping_any = channel is not None and channel.permissions_for(guild.me).mention_everyone
+    if not (role.mentionable or can_ping_any):
+        raise UserError(
+            f"I cannot mention @{render.safe(role.name)}: it is not mentionable and I lack "
+            "**Mention @everyone, @here and All Roles** there. Make the role mentionable "
+            "(Server Settings → Roles) or pick another."
+        )
+    return role.id

@@ -1,11 +1,12 @@
-"""The alerts feature beside /subscribe: an alert's "See all" button."""
+"""/alerts: where a member's alerts go; and an alert's "See all" button."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot import alert_text, render
@@ -62,11 +63,36 @@ class AllMatchesButton(
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
+WHERE = {
+    "thread": "Your alerts here will mention you in each day's thread.",
+    "dm": (
+        "Your alerts here will come by direct message. If your DMs are closed to this "
+        "server, that day's alert mentions you in the thread instead."
+    ),
+    "off": (
+        "Your alerts here are off: nothing is sent, and papers of days meanwhile are not "
+        "sent later. `/alerts where: thread` turns them back on."
+    ),
+}
+
+
 class Alerts(commands.Cog):
-    """Answers alerts' buttons."""
+    """Where each member's alerts go, and alerts' buttons."""
 
     def __init__(self, bot: Paperboy) -> None:
         self.bot = bot
+
+    @app_commands.command(name="alerts", description="Where your alerts in this server go")
+    @app_commands.describe(
+        where="thread: a mention in the day's thread; dm: a direct message; off: none"
+    )
+    @app_commands.guild_only()
+    async def alerts(
+        self, interaction: discord.Interaction, where: Literal["thread", "dm", "off"]
+    ) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        await self.bot.alerts.set_place(interaction.guild_id, interaction.user.id, where)
+        await interaction.response.send_message(WHERE[where], ephemeral=True)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AllMatchesButton)

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Daily Papers — Monday, March 16, 2026"
 THREAD = "Papers 2026-03-16"
 EVERY_COMMAND = {
+    "alerts",
     "digest",
     "paper",
     "post",

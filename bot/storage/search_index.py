@@ -149,6 +149,16 @@ class SearchIndex:
         )
         return [row[0] for row in rows]
 
+    async def authors_starting(self, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` author tokens that begin with `prefix`, the most prolific first."""
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+        rows = await self._db.rows(
+            "SELECT term FROM author_vocab WHERE term >= ? AND term < ? AND doc > 0 "
+            "ORDER BY doc DESC, term LIMIT ?",
+            (prefix, end, limit),
+        )
+        return [row[0] for row in rows]
+
     async def author_matches(self, match: str, limit: int) -> list[int]:
         """Ids of the newest papers (up to `limit`) whose authors match, newest first."""
         rows = await self._db.rows(

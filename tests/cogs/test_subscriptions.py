@@ -170,6 +170,7 @@ async def test_discord_refuses_keywords_longer_than_the_schema_allows(world):
     schema = world.bot.tree.get_command("subscribe").to_dict(world.bot.tree)
     assert {o["name"]: o["max_length"] for o in schema["options"]} == {
         "keyword": 100,
+        "author": 100,
         "exclude": 100,
     }
     with pytest.raises(OptionError, match="at most 100 characters"):
@@ -207,9 +208,13 @@ async def test_subscriptions_lists_counts_privately(world):
     await subscribe(world.alice, world.channel, "concept bottleneck")
     result = await world.alice.slash(world.channel, "subscriptions")
     assert result.ephemeral
-    assert "**concept bottleneck** — 6 papers" in result.response.content
+    assert result.response.content.splitlines() == [
+        "You follow 1 keyword here. Alerts: a mention in the day's thread.",
+        "• **concept bottleneck** — matched 6 papers so far",
+        "Stop following one with `/unsubscribe`; `/alerts` changes where alerts go.",
+    ]
     nothing = await world.bob.slash(world.channel, "subscriptions")
-    assert nothing.ephemeral and "follow no keywords" in nothing.response.content
+    assert nothing.ephemeral and "follow no keywords or authors" in nothing.response.content
 
 
 async def test_subscriptions_never_cross_servers(world):
