@@ -193,12 +193,14 @@ def _ping_role(guild: discord.Guild, typed: str, channel: discord.abc.GuildChann
     text = typed.strip()
     if text.lower() == "none":
         return 0
+    if text.lower().lstrip("@") in ("everyone", "here"):
+        raise UserError("I never ping @everyone or @here. Pick a role members join, or `none`.")
     match = re.fullmatch(r"<@&(\d+)>|(\d+)", text)
     role_id = int(match.group(1) or match.group(2)) if match else None
     role = guild.get_role(role_id) if role_id else None
     if role is None:
-        name = text.lstrip("@").lower()
-        role = next((r for r in guild.roles if r.name.lower() == name), None)
+        name = text.lower()
+        role = next((r for r in guild.roles if r.name.lower() in (name, "@" + name)), None)
     if role is None:
         raise UserError("No such role here. Pick one from the suggestions, or `none`.")
     if role.is_default() or role.name in ("@everyone", "@here"):

@@ -84,3 +84,12 @@ def test_status_lines_for_setup() -> None:
     assert describe_status("pending", 20, 87, "Discord error 500", MAR14) == (
         "Mar 14, 2026: failed after 20/87 papers: Discord error 500. Retrying."
     )
+
+
+def test_a_paused_server_passes_over_every_new_day() -> None:
+    plan = plan_new_days([MAR13, MAR14, MAR15], MAR12, {MAR13}, set(), paused=True)
+    assert plan.post == []
+    assert [(s.day, s.reason) for s in plan.skip] == [(MAR14, "paused"), (MAR15, "paused")]
+    assert describe_skipped(plan.skip[0]) == (
+        "Mar 14, 2026 came while posting was paused; `/post` posts it."
+    )

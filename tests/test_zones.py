@@ -100,3 +100,9 @@ def test_a_time_the_clock_change_skips_is_an_hour_later() -> None:
     # New York skips 02:00-03:00 on Mar 8, 2026: 02:30 is read as 03:30 EDT = 07:30 UTC.
     assert due_at(at(2026, 3, 8, 5, 0), dt.time(2, 30), NEW_YORK) == at(2026, 3, 8, 7, 30)
     assert due_at(at(2026, 3, 9, 5, 0), dt.time(2, 30), NEW_YORK) == at(2026, 3, 9, 6, 30)
+
+
+def test_a_day_missed_during_downtime_is_due_at_once_on_return() -> None:
+    # Ready at 05:00 UTC, due 08:00 UTC (09:00 Berlin); a bot back at 10:30 finds it due.
+    due = due_at(at(2026, 1, 15, 5, 0), dt.time(9), BERLIN)
+    assert due == at(2026, 1, 15, 8, 0) and due <= at(2026, 1, 15, 10, 30)
