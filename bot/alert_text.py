@@ -46,12 +46,13 @@ def alert_message(
     """The alert for `papers` (in the day's order): for `mention`'s member in the thread,
     or (`mention` None) sent to them privately, naming the `server`."""
     groups = _groups(papers)
+    heading = _heading(day, len(papers), mention, server)
     for most in range(MOST_PER_GROUP, 0, -1):
-        content, listed = _content(day, papers, groups, most, mention, server)
+        content, listed = _content(heading, groups, most)
         if len(content) <= CONTENT_LIMIT:
             break
     else:  # even one a group is too long: as many groups as fit
-        content, listed = _fitting_groups(day, papers, groups, mention, server)
+        content, listed = _fitting_groups(heading, groups, len(papers))
     return Alert(content, [item.paper.id for item in papers], len(papers) - listed)
 
 
@@ -121,15 +122,9 @@ def _groups(papers: Sequence[AlertPaper]) -> dict[str, list[AlertPaper]]:
     return groups
 
 
-def _content(
-    day: dt.date,
-    papers: Sequence[AlertPaper],
-    groups: dict[str, list[AlertPaper]],
-    most: int,
-    mention: int | None,
-    server: str,
-) -> tuple[str, int]:
-    lines = [_heading(day, len(papers), mention, server)]
+def _content(heading: str, groups: dict[str, list[AlertPaper]], most: int) -> tuple[str, int]:
+    """Up to `most` papers a group, the rest of each counted."""
+    lines = [heading]
     listed = 0
     for label, items in groups.items():
         lines.append(_group_line(label, items))
@@ -141,24 +136,21 @@ def _content(
 
 
 def _fitting_groups(
-    day: dt.date,
-    papers: Sequence[AlertPaper],
-    groups: dict[str, list[AlertPaper]],
-    mention: int | None,
-    server: str,
+    heading: str, groups: dict[str, list[AlertPaper]], total: int
 ) -> tuple[str, int]:
-    lines = [_heading(day, len(papers), mention, server)]
+    """One paper a group for as many groups as fit, every other paper counted."""
+    lines = [heading]
     listed = 0
     for label, items in groups.items():
         block = [_group_line(label, items), paper_line(items[0])]
-        rest = len(papers) - listed - 1
+        rest = total - listed - 1
         closing = f"…and {plural(rest, 'more paper')}" if rest else ""
         if len("\n".join([*lines, *block, closing])) > CONTENT_LIMIT:
             break
         lines += block
         listed += 1
-    if listed < len(papers):
-        lines.append(f"…and {plural(len(papers) - listed, 'more paper')}")
+    if listed < total:
+        lines.append(f"…and {plural(total - listed, 'more paper')}")
     return "\n".join(lines), listed
 
 

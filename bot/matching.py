@@ -69,18 +69,25 @@ def keyword_key(typed: str) -> str:
     return " ".join(text.terms(typed))
 
 
-def parse_author(raw: str, exclude: str | None = None) -> Keyword:
-    """Validate an author to follow (and exclude words); UserError says what is wrong."""
+def _label(raw: str, exclude: str | None, what: str, example: str) -> str:
+    """What a member typed to follow, spacing tidied; UserError when it is empty, too
+    long, or holds a mention (in it or in its exclude words)."""
     label = " ".join(raw.split())
     if not label:
-        raise UserError("Give an author's name to follow, e.g. `Yann LeCun`.")
+        raise UserError(f"Give {what} to follow, e.g. {example}.")
     if len(label) > MAX_KEYWORD_CHARS:
         raise UserError(
-            f"An author's name can be at most {MAX_KEYWORD_CHARS} characters; "
+            f"{what[0].upper()}{what[1:]} can be at most {MAX_KEYWORD_CHARS} characters; "
             f"that one has {len(label)}."
         )
     if _MENTION.search(label) or (exclude and _MENTION.search(exclude)):
-        raise UserError("Names cannot contain mentions like `@everyone` or `<@123>`.")
+        raise UserError("What you follow cannot contain mentions like `@everyone` or `<@123>`.")
+    return label
+
+
+def parse_author(raw: str, exclude: str | None = None) -> Keyword:
+    """Validate an author to follow (and exclude words); UserError says what is wrong."""
+    label = _label(raw, exclude, "an author's name", "`Yann LeCun`")
     token = names.author_token(label)
     if not token:
         raise UserError("A name needs at least one letter, e.g. `Yann LeCun`.")
@@ -89,15 +96,7 @@ def parse_author(raw: str, exclude: str | None = None) -> Keyword:
 
 def parse_keyword(raw: str, exclude: str | None = None) -> Keyword:
     """Validate a keyword (and its exclude words) as typed; UserError says what is wrong."""
-    label = " ".join(raw.split())
-    if not label:
-        raise UserError("Give a keyword to follow, e.g. `diffusion` or `chain of thought`.")
-    if len(label) > MAX_KEYWORD_CHARS:
-        raise UserError(
-            f"A keyword can be at most {MAX_KEYWORD_CHARS} characters; that one has {len(label)}."
-        )
-    if _MENTION.search(label) or (exclude and _MENTION.search(exclude)):
-        raise UserError("Keywords cannot contain mentions like `@everyone` or `<@123>`.")
+    label = _label(raw, exclude, "a keyword", "`diffusion` or `chain of thought`")
     terms = tuple(text.terms(label))
     if not terms:
         raise UserError("A keyword needs at least one letter or digit, e.g. `RLHF`.")

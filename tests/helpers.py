@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot import text
 from bot.models import IngestOutcome, NewDigest, NewPaper
 from bot.storage import Database
+from bot.storage.paper_rows import META_FIELDS
 
 
 async def paper_count(db: Database) -> int:
@@ -84,17 +85,4 @@ def undo_paper_metadata(connection: sqlite3.Connection) -> None:
     connection.execute("DROP TABLE author_fts")
 
 
-METADATA_COLUMNS = (
-    "arxiv_id",
-    "authors",
-    "upvotes",
-    "comments",
-    "github_url",
-    "github_stars",
-    "project_url",
-    "ai_summary",
-    "ai_keywords",
-    "organization",
-    "published_on",
-    "meta_fetched_at",
-)
+METADATA_COLUMNS = META_FIELDS[1:]  # all but links, which migration 1 made

@@ -58,6 +58,20 @@ def lone(sim):
     assert strays == [], "something other than an alert pinged"
 
 
+def record_papers(
+    request, scenario: str, *, expected: int, posted: list[str], **row: object
+) -> None:
+    """A RELIABILITY.md row for a scenario about papers delivered to a thread."""
+    record(
+        request,
+        scenario,
+        delivered=f"{len(set(posted))}/{expected} papers",
+        lost=str(expected - len(set(posted))),
+        duplicated=str(len(posted) - len(set(posted))),
+        **row,
+    )
+
+
 async def passes(sim, count: int = 1) -> None:
     await sim.env.advance_time(sim.settings.poll_seconds * count + 1)
 
@@ -309,15 +323,14 @@ async def test_an_unreadable_digest_folder_does_not_stop_a_post(
     status = await setup_status(sim)
     (thread,) = threads_named(sim.channel)
     posted = embed_titles(user_messages(thread))
-    record(
+    record_papers(
         request,
         "Digest folder becomes unreadable while a day is half-posted",
         order=37,
         inputs="a 30-paper day whose first try failed; then the folder cannot be listed",
         faults="HTTP 500, then PermissionError listing the digest folder on every pass",
-        delivered=f"{len(set(posted))}/30 papers",
-        lost=str(30 - len(set(posted))),
-        duplicated=str(len(posted) - len(set(posted))),
+        expected=30,
+        posted=posted,
         outcome="the post finished while loading failed; /setup names the loading problem",
     )
     assert posted == titles
@@ -448,15 +461,14 @@ async def test_a_restart_while_a_digest_is_being_written_waits_for_the_whole_fil
     await passes(sim, 2)
     (header,) = headers(sim.channel)
     posted = embed_titles(user_messages(threads_named(sim.channel)[0]))
-    record(
+    record_papers(
         request,
         "Restart while a digest file is being written",
         order=41,
         inputs="a 30-paper file a third written when the bot restarts",
         faults="restart mid-write",
-        delivered=f"{len(set(posted))}/30 papers",
-        lost=str(30 - len(set(posted))),
-        duplicated=str(len(posted) - len(set(posted))),
+        expected=30,
+        posted=posted,
         outcome=f"loaded once, whole; header: {header.content.splitlines()[0]}",
     )
     assert "30 papers" in header.content
@@ -475,15 +487,14 @@ async def test_a_day_that_grows_after_posting_gets_its_header_edited(lone, reque
     await passes(sim, 2)
     (header,) = headers(sim.channel)
     posted = embed_titles(user_messages(threads_named(sim.channel)[0]))
-    record(
+    record_papers(
         request,
         "A posted day grows (a longer version of its file)",
         order=42,
         inputs="10 papers posted, then the file grows to 30",
         faults="none",
-        delivered=f"{len(set(posted))}/30 papers",
-        lost=str(30 - len(set(posted))),
-        duplicated=str(len(posted) - len(set(posted))),
+        expected=30,
+        posted=posted,
         outcome=f"the 20 new papers added to the thread; header edited: "
         f"{header.content.splitlines()[0]}",
     )
