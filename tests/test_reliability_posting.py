@@ -19,6 +19,7 @@ import discord
 import pytest
 
 from bot.config import Settings
+from tests.cogs.seen import titles
 from tests.posting_world import MESSAGES, NEW_DAY, THREADS, World, delivery_row
 from tests.reliability import ExternalLock, budget, record, soak
 from tests.simbot import (
@@ -583,7 +584,7 @@ async def test_a_zero_width_space_inside_a_title_word_is_still_one_word(lone, di
     write_papers(digest_dir, "Mar 16, 2026", [(title, "We study memories. " * 20)])
     await passes(sim)
     result = await sim.member.slash(sim.channel, "search", query="hypernetworks ferroelectric")
-    assert "Memories" in result.response.embeds[0].fields[0].name
+    assert "Memories" in titles(result.response.embeds[0])[0]
 
 
 async def test_a_query_in_a_script_without_spaces_finds_a_title_holding_it(lone, digest_dir):
@@ -594,6 +595,6 @@ async def test_a_query_in_a_script_without_spaces_finds_a_title_holding_it(lone,
     for query in ("推理能力", "评测", "推理能力 benchmark"):
         result = await sim.member.slash(sim.channel, "search", query=query)
         assert result.response.embeds, (query, result.response.content)
-        assert "推理能力评测" in result.response.embeds[0].fields[0].name
+        assert "推理能力评测" in titles(result.response.embeds[0])[0]
     missing = await sim.member.slash(sim.channel, "search", query="量子计算")
     assert "量子计算" in missing.response.content
