@@ -61,6 +61,7 @@ __all__ = [
     "URL_LIMIT",
     "choice_name",
     "clip",
+    "closing_line",
     "day_header",
     "day_messages",
     "header_prefix",
@@ -140,6 +141,22 @@ def most_upvoted(papers: Sequence[Paper], count: int) -> list[Paper]:
 def headline(paper: Paper) -> str:
     upvotes = f" · ▲ {paper.meta.upvotes:,}" if paper.meta.upvotes is not None else ""
     return f"• {shorten(paper.title, 150, sentences=False)}{upvotes}"
+
+
+def closing_line(day: dt.date, paper_count: int) -> str:
+    """The last message of a day's post: how many papers it held, and how to be pinged
+    for topics. Pings nobody (no mention in it), well within 2,000 characters."""
+    when = format_day(day)
+    if paper_count == 0:
+        count = f"No papers for {when}."
+    elif paper_count == 1:
+        count = f"That's the one paper for {when}."
+    else:
+        count = f"That's all {plural(paper_count, 'paper')} for {when}."
+    return (
+        f"{count} To get pinged when a new paper matches your topics, use `/subscribe` "
+        "(e.g. `/subscribe keyword: diffusion`)."
+    )
 
 
 def source_status(state: SourceState) -> str:

@@ -95,6 +95,23 @@ def test_header_titles_show_tex_quotes_typographically():
     assert "• On “Thinking” Fast" in header
 
 
+def test_the_closing_line_counts_the_papers_and_says_how_to_be_pinged():
+    assert render.closing_line(DAY, 87) == (
+        "That's all 87 papers for Saturday, March 14, 2026. To get pinged when a new paper "
+        "matches your topics, use `/subscribe` (e.g. `/subscribe keyword: diffusion`)."
+    )
+    assert render.closing_line(DAY, 1).startswith("That's the one paper for Saturday, March 14")
+    assert render.closing_line(DAY, 0).startswith("No papers for Saturday, March 14, 2026.")
+    assert render.closing_line(DAY, 1234).startswith("That's all 1,234 papers for")
+
+
+@given(day=st.dates(), count=st.integers(0, 10**6))
+def test_the_closing_line_fits_and_pings_nobody(day: dt.date, count: int) -> None:
+    line = render.closing_line(day, count)
+    assert 0 < len(line) <= render.CONTENT_LIMIT
+    assert "@" not in line and "<" not in line and "/subscribe" in line
+
+
 @settings(max_examples=200, deadline=None)
 @given(title=st.text(max_size=600))
 def test_any_title_fits_a_choice_and_a_headline(title):
