@@ -16,7 +16,8 @@ from bot.config import ConfigError, Settings
 from bot.dates import NO_DIGESTS, format_day, resolve_day
 from bot.errors import UserError
 from bot.fetch_progress import fetch_days
-from bot.ingest import ingest_paths, totals
+from bot.ingest import totals
+from bot.ingest_progress import ingest_files
 from bot.models import Paper
 from bot.search import Catalog, query_text
 from bot.storage import Database
@@ -151,12 +152,8 @@ async def _ingest(catalog: Catalog, paths: list[Path]) -> int:
             continue
         if not path.exists():
             print(f"{path}: no such file or folder")
-    reports = await ingest_paths(catalog, files)
+    reports = await ingest_files(catalog, files)
     await catalog.tidy()
-    for report in reports:
-        print(report.summary())
-        for problem in report.problems:
-            print(f"  problem: {problem}")
     print(totals(reports))
     return 0 if any(report.stored for report in reports) else 1
 

@@ -21,9 +21,11 @@ from bot.cli import build_parser, main
 from bot.config import Settings
 from bot.fetch_progress import fetch_days
 from bot.hub_plan import newest_complete_day
+from bot.ingest_progress import ingest_files
 from bot.search import Catalog
 from tests.conftest import SEEDS
 from tests.hub_server import FakeHub
+from tests.test_ingest_bulk import write_archive
 
 ENV_NAMES = (
     "DISCORD_TOKEN",
@@ -88,7 +90,7 @@ def test_ingest_defaults_to_the_digest_folder(
 
 def test_ingest_a_single_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ingest", str(SEEDS / "000_504b839db1386ce8.txt")]) == 0
-    assert "1 days, 79 appearances, 79 new papers" in capsys.readouterr().out
+    assert "1 file read: 1 day, 79 appearances, 79 new papers" in capsys.readouterr().out
 
 
 def test_ingest_a_binary_file_fails(
@@ -101,7 +103,7 @@ def test_ingest_a_binary_file_fails(
     out = capsys.readouterr().out
     assert "image.png" in out
     assert "binary" in out
-    assert "nothing new; 1 problems" in out
+    assert "nothing new; 1 problem" in out
 
 
 def test_ingest_a_missing_path_fails(
@@ -388,7 +390,7 @@ async def test_fetch_stops_after_repeated_faults_and_a_rerun_goes_on(
         "Stopped: 2026-03-18: the Hub answered 500 Internal Server Error. "
         "Run it again to go on from there."
     )
-    assert lines[-1].startswith("Loaded into the archive: 1 files read: 1 days, 115 appearances")
+    assert lines[-1].startswith("Loaded into the archive: 1 file read: 1 day, 115 appearances")
     again = io.StringIO()
     code = await fetch_days(
         catalog, settings, dt.date(2026, 3, 17), None, again, clock=clock, pause_seconds=0.01
@@ -463,3 +465,32 @@ def test_a_shell_pipeline_into_head_exits_0(ingested: Path) -> None:
     assert re.fullmatch(r"\w+day, March 14, \d{4}: 87 papers", lines[0])
     assert lines[1].startswith("  1. QCRD") and lines[-1] == "0"
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_ingest_prints_each_file_as_it_is_stored_when_piped(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_archive(tmp_path / "archive")  # enough files for the bulk path
+    assert main(["ingest", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    summaries = [line for line in lines if not line.startswith("  problem: ")]
+    assert len(summaries) == len(list(folder.iterdir())) + 1  # a line a file, then totals
+    assert summaries[0].startswith(f"{folder / '2025-01-01.txt'}: 2025-01-01, 4 new papers")
+    assert summaries[-1].startswith(f"{len(summaries) - 1} files read: ")
+    assert any(line.startswith("  problem: ") for line in lines)
+
+
+async def test_ingest_draws_a_bar_with_counts_and_rate_on_a_terminal(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = write_archive(tmp_path / "archive")
+    files = sorted(folder.iterdir())
+    out = Terminal()
+    reports = await ingest_files(catalog, files, out)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())  # colours and cursor moves
+    new = sum(report.outcome.new_papers for report in reports if report.outcome)
+    assert f"{len(files)}/{len(files)} files · {new:,} new papers" in shown  # rich's last frame
+    assert "files/s" in shown
+    # After the bar, each file's summary, in name order.
+    after = shown.rsplit("files/s", 1)[1]
+    assert after.index("2025-01-01.txt") < after.index("2025-01-02.txt")
