@@ -71,6 +71,9 @@ class Browser(OwnedView):
         self._arrange()
         return self.current
 
+    def shown_embeds(self) -> list[discord.Embed]:
+        return [self._shown()]
+
     def _shown(self) -> discord.Embed:
         if self.opened is not None:
             return cards.paper_embed(self.opened)

@@ -35,6 +35,10 @@ class OwnedView(discord.ui.View):
         )
         return False
 
+    def shown_embeds(self) -> list[discord.Embed]:
+        """The embeds the message shows now (what the expiry notice is added to)."""
+        return list(self.message.embeds) if self.message is not None else []
+
     async def on_timeout(self) -> None:
         for item in self.children:
             if isinstance(item, discord.ui.Select) or (
@@ -44,7 +48,7 @@ class OwnedView(discord.ui.View):
         if self.message is None:
             return
         try:
-            embeds = self.message.embeds
+            embeds = self.shown_embeds()
             if embeds:
                 footer = " · ".join(filter(None, [embeds[-1].footer.text, EXPIRED]))
                 embeds[-1].set_footer(text=render.clip(footer, render.FOOTER_LIMIT))
@@ -70,7 +74,11 @@ class RerollView(OwnedView):
     ) -> None:
         super().__init__(owner_id, timeout)
         self.roll = roll
+        self.paper = paper
         add_link_buttons(self, paper)
+
+    def shown_embeds(self) -> list[discord.Embed]:
+        return [cards.paper_embed(self.paper)]
 
     @discord.ui.button(label="Another", style=discord.ButtonStyle.primary, emoji="🎲", row=1)
     async def another(
@@ -82,5 +90,6 @@ class RerollView(OwnedView):
             return
         for item in [child for child in self.children if child is not self.another]:
             self.remove_item(item)
+        self.paper = paper
         add_link_buttons(self, paper)
         await interaction.response.edit_message(embed=cards.paper_embed(paper), view=self)

@@ -122,9 +122,10 @@ async def test_search_excerpts_show_tex_quotes_as_typographic_quotes(world):
 
 async def test_buttons_expire_and_say_so(world):
     result = await world.alice.slash(world.channel, "search", query="concept bottleneck")
+    await world.alice.click(result.response, label="Next")
     await world.env.advance_time(601)
     [message] = world.channel.history(viewer=world.alice)
-    assert "expired" in message.embeds[0].footer.text.lower()
+    assert message.embeds[0].footer.text == "page 2 of 2 · Buttons expired; run the command again."
     for row in message.components:
         for item in row.children:
             assert item.disabled or getattr(item, "url", None), item
@@ -219,6 +220,10 @@ async def test_random_says_it_is_a_random_pick_on_the_topic_and_rolls_again(worl
     assert "diffus" in (embed.title + embed.description).lower()
     refusal = await world.bob.click(result.response, label="Another")
     assert refusal.ephemeral and "belong to whoever ran the command" in refusal.response.content
+    await world.env.advance_time(601)  # expired: the paper shown stays, the button goes
+    assert result.response.embeds[0].title == embed.title
+    assert result.response.embeds[0].footer.text == "Buttons expired; run the command again."
+    assert result.response.content == "🎲 Random paper on “diffusion”"
 
 
 async def test_random_without_topic_and_with_unknown_topic(world):
