@@ -146,9 +146,8 @@ def post_embed(paper: Paper, day: dt.date, rank: int) -> discord.Embed:
     meta = f"\n{line}" if line else ""
     room = POST_EMBED_CHARS - len(title) - len(meta) - len(marker)
     excerpt = shorten(paper.meta.ai_summary or paper.abstract, min(room, CARD_EXCERPT))
-    return discord.Embed(
-        title=title, description=excerpt + meta + marker, colour=COLOUR, url=paper_url(paper)
-    )
+    description = (excerpt + meta + marker).lstrip("\n") or None  # no text: no blank line
+    return discord.Embed(title=title, description=description, colour=COLOUR, url=paper_url(paper))
 
 
 def paper_embed(paper: Paper, footer: str | None = None) -> discord.Embed:

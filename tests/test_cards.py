@@ -68,6 +68,12 @@ def test_a_card_without_metadata_has_an_unlinked_title_and_its_abstract():
     assert embed.description == "We study things.\n[Code](https://github.com/a/b)"
 
 
+def test_a_card_without_text_starts_with_its_line_of_links():
+    embed = cards.post_embed(hub_paper(replace(HUB, ai_summary=None), abstract=""), DAY, 1)
+    assert embed.description.startswith("Ada Lovelace, Alan Turing, Grace Hopper et al. · ▲")
+    assert cards.post_embed(paper(abstract=""), DAY, 1).description is None
+
+
 def test_a_long_abstract_is_cut_after_its_first_sentences():
     abstract = (
         "Large models are costly to run in practice. We distil them into small ones. "
