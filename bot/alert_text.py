@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import arxiv
+from bot import cards
 from bot.dates import format_day
+from bot.markup import CONTENT_LIMIT, DESCRIPTION_LIMIT, URL_LIMIT, clip, safe, shorten, shown
 from bot.models import Paper
-from bot.render import CONTENT_LIMIT, DESCRIPTION_LIMIT, URL_LIMIT, clip, safe
 from bot.wording import plural
 
 MOST_PER_GROUP = 5  # papers listed under one subscription when there is room
@@ -76,24 +76,17 @@ def card_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
-def paper_url(paper: Paper) -> str | None:
-    """The paper's own page when its arXiv id is known (its card links the rest)."""
-    if paper.meta.arxiv_id:
-        return arxiv.abstract_url(paper.meta.arxiv_id)
-    return None
-
-
 def paper_line(item: AlertPaper) -> str:
     """`• [Title](card) · [paper](arXiv) · ▲ 41`, within Discord's link rules."""
-    title = clip(safe(" ".join(item.paper.title.split())), TITLE_CHARS)
+    title = shorten(item.paper.title, TITLE_CHARS, sentences=False)
     title = title.replace("[", "(").replace("]", ")")  # brackets would end the link text
     parts = [_link(title, item.card_url) if item.card_url else f"**{title}**"]
-    if (url := paper_url(item.paper)) is not None:
+    if (url := cards.paper_url(item.paper)) is not None:
         parts.append(_link("paper", url))
     if item.paper.meta.upvotes is not None:
         parts.append(f"▲ {item.paper.meta.upvotes:,}")
     if len(item.labels) > 1:  # listed under its first; say what else it matched
-        parts.append("also " + clip(", ".join(safe(label) for label in item.labels[1:]), 100))
+        parts.append("also " + clip(", ".join(shown(label) for label in item.labels[1:]), 100))
     return "• " + " · ".join(parts)
 
 
@@ -155,4 +148,4 @@ def _fitting_groups(
 
 
 def _group_line(label: str, items: Sequence[AlertPaper]) -> str:
-    return f"**{clip(safe(label), 100)}** · {len(items)}"
+    return f"**{clip(shown(label), 100)}** · {len(items)}"

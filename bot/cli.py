@@ -5,21 +5,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import tex, text, wording
 from bot.config import ConfigError, Settings
-from bot.dates import NO_DIGESTS, resolve_day
+from bot.dates import NO_DIGESTS, format_day, resolve_day
 from bot.errors import UserError
 from bot.fetch_progress import fetch_days
-from bot.ingest import ingest_paths, totals
+from bot.ingest import totals
+from bot.ingest_progress import ingest_files
 from bot.models import Paper
 from bot.search import Catalog, query_text
 from bot.storage import Database
 from bot.storage.connection import DatabaseUnusable
 from bot.watcher import digest_files
+from bot.wording import plural
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications, "
@@ -32,14 +36,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="paperboy", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="load digest files or folders into the database")
-    ingest.add_argument("paths", nargs="*", type=Path, help="default: the digest folder")
+    ingest.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="digest files, or folders of them (default: the digest folder)",
+    )
     search = commands.add_parser("search", help="full-text search with typo tolerance")
-    search.add_argument("query", nargs="+")
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("query", nargs="+", help="words to look for; typos are forgiven")
+    search.add_argument(
+        "--limit",
+        type=_count,
+        default=10,
+        help="how many of the best matches to list (default: 10)",
+    )
     rand = commands.add_parser("random", help="a random paper, optionally on a topic")
-    rand.add_argument("--topic")
+    rand.add_argument("--topic", help="only papers about this, e.g. 'diffusion'")
     day = commands.add_parser("day", help="one day's papers (default: the latest day)")
-    day.add_argument("date", nargs="?", help="e.g. 'Mar 14' or 2026-03-14")
+    day.add_argument("date", nargs="?", help="the day, e.g. 'Mar 14' or 2026-03-14")
     fetch = commands.add_parser(
         "fetch", help="fetch Hugging Face Daily Papers days into the digest folder and load them"
     )
@@ -52,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {value!r}")
+    return number
+
+
 def _iso_day(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -60,6 +84,20 @@ def _iso_day(value: str) -> dt.date:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. Output piped into a reader that stops early
+    (`paperboy day | head`) ends the command quietly, with 0."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe must show here, not at interpreter exit
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at devnull so that flush is quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -114,37 +152,40 @@ async def _ingest(catalog: Catalog, paths: list[Path]) -> int:
             continue
         if not path.exists():
             print(f"{path}: no such file or folder")
-    reports = await ingest_paths(catalog, files)
+    reports = await ingest_files(catalog, files)
     await catalog.tidy()
-    for report in reports:
-        print(report.summary())
-        for problem in report.problems:
-            print(f"  problem: {problem}")
     print(totals(reports))
     return 0 if any(report.stored for report in reports) else 1
 
 
 async def _search(catalog: Catalog, query: str, limit: int) -> int:
+    if not catalog.paper_total:
+        raise UserError(NO_DIGESTS)
     results = await catalog.search(query, limit=limit)
-    if results.readable_corrections:
-        fixed = ", ".join(f"{old} -> {new}" for old, new in results.readable_corrections.items())
-        print(f"(corrected: {fixed})")
     if results.unknown:
-        print(f"(left out, in no paper: {', '.join(results.unknown)})")
+        print(f"Left out (in no paper): {', '.join(results.unknown)}")
     if not results.papers:
-        print("No papers match; try fewer or different words.")
+        print(wording.no_match(query, random_command="paperboy random"))
         return 1
-    print(f"{results.total} matches; the best {len(results.papers)}:")
+    searched = text.rewrite(query, results.readable_corrections, results.unknown)
+    if results.readable_corrections:
+        print(f"Showing results for: {searched}")
+    best = f"; the best {len(results.papers)}" if len(results.papers) < results.total else ""
+    print(f"{plural(results.total, 'result')} for “{searched}”{best}:")
     for rank, paper in enumerate(results.papers, start=1):
-        print(f"{rank:>3}. {paper.title}  [{_days(paper)}]")
+        print(f"{rank:>3}. {_title(paper)}  [{_days(paper)}]")
     return 0
 
 
 async def _random(catalog: Catalog, topic: str | None) -> int:
     paper = await catalog.random_paper(topic)
     if paper is None:
-        print("No paper matches that topic." if topic else "The archive is empty.")
-        return 1
+        if topic:
+            print(wording.no_topic(topic))
+            return 1
+        raise UserError(NO_DIGESTS)
+    print(f"Random paper on “{topic}”" if topic else "Random paper")
+    print()
     print(_full(paper))
     return 0
 
@@ -153,9 +194,9 @@ async def _day(catalog: Catalog, date_text: str | None) -> int:
     known = [summary.day for summary in await catalog.known_days()]
     day = resolve_day(date_text, known)
     papers = await catalog.day(day)
-    print(f"{day:%A, %B %d, %Y}: {len(papers)} papers")
+    print(f"{format_day(day)}: {plural(len(papers), 'paper')}")
     for rank, paper in enumerate(papers, start=1):
-        print(f"{rank:>3}. {paper.title}")
+        print(f"{rank:>3}. {_title(paper)}")
     return 0
 
 
@@ -163,9 +204,14 @@ def _days(paper: Paper) -> str:
     return ", ".join(day.isoformat() for day in paper.days)
 
 
+def _title(paper: Paper) -> str:
+    """A title as printed: TeX leftovers tidied, one line."""
+    return " ".join(tex.tidy(paper.title).split())
+
+
 def _full(paper: Paper) -> str:
-    lines = [paper.title, f"Appeared: {_days(paper)}", ""]
-    lines += textwrap.wrap(paper.abstract, width=88)
+    lines = [_title(paper), f"Appeared: {_days(paper)}", ""]
+    lines += textwrap.wrap(tex.tidy(paper.abstract), width=88)
     lines += [f"{link.kind}: {link.url}" for link in paper.links]
     return "\n".join(lines)
 

@@ -62,7 +62,16 @@ class Delivery:
 
             await place.send(Slot("papers", first=first, count=len(embeds)), record, embeds=embeds)
         await self.alert_sender.send_all(post, channel.guild, papers, shown, place.send)
-        await self.db.posts.finish(post.id)
+        await self._close(post, place, len(shown))
+
+    async def _close(self, post: Post, place: Placement, count: int) -> None:
+        """The day's last message: how many papers, and how to be pinged for topics.
+        Its record marks the post posted."""
+
+        async def finish(_message_id: int, _channel_id: int) -> None:
+            await self.db.posts.finish(post.id)
+
+        await place.send(Slot("closing"), finish, content=render.closing_line(post.day, count))
 
     async def _shown(self, post: Post, papers: list[Paper], top: int | None) -> list[Paper]:
         """The papers the post shows: the whole day, or the server's top N by upvotes,

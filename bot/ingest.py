@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, pars
 from bot.models import IngestOutcome, NewDigest, NewPaper, distinct_key
 from bot.search import Catalog
 from bot.watcher import FolderWatcher, digest_files, file_signatures
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 BULK_MIN_FILES = 50
 BULK_BATCH_FILES = 20  # files a worker task prepares, and the main process stores at once
 MAX_BULK_WORKERS = 4
+
+#: Told the reports of the files just stored (or found already stored), in the main
+#: process, as ingest_paths goes: once a file, or once a bulk batch.
+Progress = Callable[[Sequence["FileReport"]], None]
 
 
 @dataclass
@@ -49,7 +54,7 @@ class FileReport:
         if self.outcome.already_ingested:
             return f"{self.source}: {day}, already ingested, nothing new"
         return (
-            f"{self.source}: {day}, {self.outcome.new_papers} new papers, "
+            f"{self.source}: {day}, {plural(self.outcome.new_papers, 'new paper')}, "
             f"{self.outcome.known_papers} already known, "
             f"{self.outcome.added_to_day} added to the day"
         )
@@ -59,13 +64,14 @@ def totals(reports: list[FileReport]) -> str:
     """One line for many files: days, appearances, new papers, problems."""
     outcomes = [r.outcome for r in reports if r.outcome and not r.outcome.already_ingested]
     days = {outcome.day for outcome in outcomes}
-    problems = sum(len(report.problems) for report in reports)
+    problems = plural(sum(len(report.problems) for report in reports), "problem")
+    read = f"{plural(len(reports), 'file')} read"
     if not outcomes:
-        return f"{len(reports)} files read: nothing new; {problems} problems"
+        return f"{read}: nothing new; {problems}"
     return (
-        f"{len(reports)} files read: {len(days)} days, "
-        f"{sum(o.added_to_day for o in outcomes)} appearances, "
-        f"{sum(o.new_papers for o in outcomes)} new papers, {problems} problems"
+        f"{read}: {plural(len(days), 'day')}, "
+        f"{plural(sum(o.added_to_day for o in outcomes), 'appearance')}, "
+        f"{plural(sum(o.new_papers for o in outcomes), 'new paper')}, {problems}"
     )
 
 
@@ -214,27 +220,46 @@ async def ingest_paths(
     paths: Iterable[Path],
     today: dt.date | None = None,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> list[FileReport]:
     """Ingest every digest file named or found in the folders named, in name order.
 
     Many files take the bulk path: parsed in `workers` processes (default:
     `default_workers()`) while this process stores them, many files a transaction, with the
-    full-text index merged once at the end.
+    full-text index merged once at the end. `progress` hears of each file as it is
+    stored (of a bulk batch's files at once); the list returned is in name order.
     """
+    tell = progress or _ignore
     files = digest_files(paths)
     if len(files) < BULK_MIN_FILES:
-        return [await ingest_file(catalog, path, today) for path in files]
+        return await _one_by_one(catalog, files, today, tell)
     # A folder loaded before (every bot start) is mostly known: skip those files unparsed.
     reports = await _known_files(catalog, files)
     if reports:
         log.info("%d of %d digest files already ingested", len(reports), len(files))
+        tell(list(reports.values()))
     todo = [path for path in files if path not in reports]
     if len(todo) < BULK_MIN_FILES:
-        fresh = [await ingest_file(catalog, path, today) for path in todo]
+        fresh = await _one_by_one(catalog, todo, today, tell)
     else:
-        fresh = await _ingest_bulk(catalog, todo, today, workers or default_workers())
+        fresh = await _ingest_bulk(catalog, todo, today, workers or default_workers(), tell)
     reports.update(zip(todo, fresh, strict=True))
     return [reports[path] for path in files]
+
+
+def _ignore(_reports: Sequence[FileReport]) -> None:
+    pass
+
+
+async def _one_by_one(
+    catalog: Catalog, files: list[Path], today: dt.date | None, tell: Progress
+) -> list[FileReport]:
+    reports = []
+    for path in files:
+        report = await ingest_file(catalog, path, today)
+        tell([report])
+        reports.append(report)
+    return reports
 
 
 async def _known_files(catalog: Catalog, files: list[Path]) -> dict[Path, FileReport]:
@@ -301,7 +326,7 @@ def default_workers() -> int:
 
 
 async def _ingest_bulk(
-    catalog: Catalog, files: list[Path], today: dt.date | None, workers: int
+    catalog: Catalog, files: list[Path], today: dt.date | None, workers: int, tell: Progress
 ) -> list[FileReport]:
     loop = asyncio.get_running_loop()
     batches = [files[i : i + BULK_BATCH_FILES] for i in range(0, len(files), BULK_BATCH_FILES)]
@@ -315,9 +340,9 @@ async def _ingest_bulk(
             for batch in batches:
                 in_flight.append(loop.run_in_executor(pool, prepare_files, batch, today))
                 if len(in_flight) > 2 * workers:  # bounds memory; keeps every worker busy
-                    reports += await _store(catalog, await in_flight.popleft())
+                    reports += await _store(catalog, await in_flight.popleft(), tell)
             while in_flight:
-                reports += await _store(catalog, await in_flight.popleft())
+                reports += await _store(catalog, await in_flight.popleft(), tell)
     await catalog.reload()
     stored = sum(report.outcome.new_papers for report in reports if report.outcome)
     log.info(
@@ -329,7 +354,9 @@ async def _ingest_bulk(
     return reports
 
 
-async def _store(catalog: Catalog, prepared: list[PreparedFile]) -> list[FileReport]:
+async def _store(
+    catalog: Catalog, prepared: list[PreparedFile], tell: Progress
+) -> list[FileReport]:
     storable = [item for item in prepared if item.digest is not None]
     outcomes = await catalog.db.archive.add_digests(
         [item.digest for item in storable if item.digest]
@@ -338,4 +365,6 @@ async def _store(catalog: Catalog, prepared: list[PreparedFile]) -> list[FileRep
         item.report.outcome = outcome
     for item in prepared:
         _log(item.report)
-    return [item.report for item in prepared]
+    stored = [item.report for item in prepared]
+    tell(stored)
+    return stored

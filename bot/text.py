@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 # Runs of letters or digits (any script); everything else separates words.
 _WORD = re.compile(r"[^\W_]+")
@@ -154,6 +154,20 @@ def terms(text: str, stems: StemCache | None = None) -> list[str]:
 def unspaced_runs(text: str) -> list[str]:
     """The runs of `text` in scripts written without spaces, normalised as words are."""
     return list(dict.fromkeys(UNSPACED.findall(fold(text))))
+
+
+def rewrite(typed: str, replacements: Mapping[str, str], dropped: Iterable[str] = ()) -> str:
+    """`typed` with each word replaced as `replacements` say (keys folded, as `words`
+    gives them) and the `dropped` words left out, its spacing tidied; `typed` itself
+    if nothing would be left. How a corrected query is shown: what was searched."""
+    gone = {fold(word) for word in dropped}
+
+    def replace(match: re.Match[str]) -> str:
+        word = fold(match.group())
+        return "" if word in gone else replacements.get(word, match.group())
+
+    rewritten = " ".join(_WORD.sub(replace, typed).split())
+    return rewritten or typed
 
 
 def title_key(title: str) -> str:

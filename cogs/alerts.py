@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import alert_text, render
+from bot import alert_text, cards
 from bot.alert_delivery import MATCHES_BUTTON
 from bot.client import Paperboy
 
@@ -58,7 +58,7 @@ class AllMatchesButton(
             return
         matches = await bot.alerts.post_matches(post, self.user_id)
         embed = discord.Embed(
-            description=alert_text.full_list(post.day, matches), colour=render.COLOUR
+            description=alert_text.full_list(post.day, matches), colour=cards.COLOUR
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import cards, lists, render, text, wording
 from bot.client import Paperboy
-from bot.dates import format_day, resolve_day
+from bot.dates import NO_DIGESTS, resolve_day
 from bot.errors import UserError
 from bot.models import Paper
 from bot.search import MAX_QUERY_CHARS, Catalog, query_text
+from cogs.browse import Browser, Page
 from cogs.common import DayText, QueryText, day_choices
-from cogs.views import Pager, RerollView, add_link_buttons
-
-PAGE_SIZE = 5
+from cogs.views import RerollView, add_link_buttons
 
 
 class Papers(commands.Cog):
@@ -35,25 +33,25 @@ class Papers(commands.Cog):
     @app_commands.describe(query="Words to look for; typos are forgiven")
     async def search(self, interaction: discord.Interaction, query: QueryText) -> None:
         query = query_text(query, "search")
-        results = await self.catalog.search(query, limit=PAGE_SIZE)
+        if not self.catalog.paper_total:
+            raise UserError(NO_DIGESTS)
+        results = await self.catalog.search(query, limit=lists.SEARCH_PAGE)
         if not results.ids:
-            unknown = render.query_note({}, results.unknown)
-            raise UserError(
-                f"No papers match “{render.safe_clip(query, 100)}”. "
-                + (f"{unknown}. " if unknown else "")
-                + "Try fewer words, a synonym, or `/random` for inspiration."
-            )
-        pages = math.ceil(results.total / PAGE_SIZE)
-        note = render.query_note(results.readable_corrections, results.unknown)
-        title = f"🔎 {results.total} results for “{render.safe_clip(query, 150)}”"
+            note = lists.query_note(None, results.unknown)
+            raise UserError(wording.no_match(render.safe_clip(query, 100), note))
+        pages = math.ceil(results.total / lists.SEARCH_PAGE)
+        searched = text.rewrite(query, results.readable_corrections, results.unknown)
+        corrected = searched if results.readable_corrections else None
+        note = lists.query_note(corrected, results.unknown)
+        title = lists.search_title(results.total, searched)
 
-        async def draw(page: int) -> discord.Embed:
-            start = (page - 1) * PAGE_SIZE
+        async def draw(page: int) -> Page:
+            start = (page - 1) * lists.SEARCH_PAGE
             if page == 1:
                 papers = results.papers
             else:
-                papers = await self.catalog.papers(results.ids[start : start + PAGE_SIZE])
-            return render.list_page(
+                papers = await self.catalog.papers(results.ids[start : start + lists.SEARCH_PAGE])
+            embed = lists.search_page(
                 title,
                 papers,
                 first_rank=start + 1,
@@ -62,8 +60,9 @@ class Papers(commands.Cog):
                 terms=results.terms,
                 note=note,
             )
+            return Page(embed, papers, start + 1)
 
-        await _send_paged(interaction, pages, draw)
+        await Browser.reply(interaction, pages, draw, jumps=True)
 
     @app_commands.command(name="paper", description="Show one paper in full")
     @app_commands.describe(
@@ -79,7 +78,7 @@ class Papers(commands.Cog):
             )
         view = discord.ui.View(timeout=None)
         add_link_buttons(view, found)
-        await interaction.response.send_message(embed=render.paper_embed(found), view=view)
+        await interaction.response.send_message(embed=cards.paper_embed(found), view=view)
 
     @paper.autocomplete("title")
     async def paper_title_choices(
@@ -104,13 +103,11 @@ class Papers(commands.Cog):
 
         paper = await roll()
         if paper is None:
-            if topic:
-                raise UserError(
-                    f"No paper is about “{render.safe_clip(topic, 100)}”. Try a broader topic."
-                )
-            raise UserError("The archive is empty; no digests are loaded yet.")
+            raise UserError(wording.no_topic(render.safe_clip(topic, 100)) if topic else NO_DIGESTS)
         view = RerollView(interaction.user.id, paper, roll)
-        await interaction.response.send_message(embed=render.paper_embed(paper), view=view)
+        await interaction.response.send_message(
+            lists.random_heading(topic), embed=cards.paper_embed(paper), view=view
+        )
         view.message = await interaction.original_response()
 
     @app_commands.command(name="digest", description="One day's papers (default: the latest)")
@@ -119,40 +116,23 @@ class Papers(commands.Cog):
         known = [summary.day for summary in await self.catalog.known_days()]
         day = resolve_day(date, known)
         papers = await self.catalog.day(day)
-        pages = math.ceil(len(papers) / PAGE_SIZE)
-        title = f"📰 Daily Papers — {format_day(day)} · {len(papers)} papers"
+        pages = max(math.ceil(len(papers) / lists.DIGEST_PAGE), 1)
 
-        async def draw(page: int) -> discord.Embed:
-            start = (page - 1) * PAGE_SIZE
-            return render.list_page(
-                title,
-                papers[start : start + PAGE_SIZE],
-                first_rank=start + 1,
-                page=page,
-                pages=pages,
+        async def draw(page: int) -> Page:
+            start = (page - 1) * lists.DIGEST_PAGE
+            shown = papers[start : start + lists.DIGEST_PAGE]
+            embed = lists.digest_page(
+                day, shown, total=len(papers), first_rank=start + 1, page=page, pages=pages
             )
+            return Page(embed, shown, start + 1)
 
-        await _send_paged(interaction, pages, draw)
+        await Browser.reply(interaction, pages, draw, jumps=True)
 
     @digest.autocomplete("date")
     async def digest_date_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await day_choices(self.catalog, current)
-
-
-async def _send_paged(
-    interaction: discord.Interaction,
-    pages: int,
-    draw: Callable[[int], Awaitable[discord.Embed]],
-) -> None:
-    first = await draw(1)
-    if pages <= 1:
-        await interaction.response.send_message(embed=first)
-        return
-    view = Pager(interaction.user.id, pages, draw)
-    await interaction.response.send_message(embed=first, view=view)
-    view.message = await interaction.original_response()
 
 
 async def setup(bot: Paperboy) -> None:

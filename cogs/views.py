@@ -1,4 +1,5 @@
-"""Buttons shared by the cogs: a pager, paper link buttons, and a reroll."""
+"""Components shared by the cogs: views only their owner may use, paper link buttons,
+and a reroll."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot import render
+from bot import cards, render
 from bot.models import Paper
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,8 @@ EXPIRED = "Buttons expired; run the command again."
 
 
 class OwnedView(discord.ui.View):
-    """Buttons only the member who ran the command may press; disabled on timeout."""
+    """Buttons and menus only the member who ran the command may use; disabled on
+    timeout, and the message says so."""
 
     def __init__(self, owner_id: int, timeout: float = VIEW_TIMEOUT) -> None:
         super().__init__(timeout=timeout)
@@ -33,59 +35,31 @@ class OwnedView(discord.ui.View):
         )
         return False
 
+    def shown_embeds(self) -> list[discord.Embed]:
+        """The embeds the message shows now (what the expiry notice is added to)."""
+        return list(self.message.embeds) if self.message is not None else []
+
     async def on_timeout(self) -> None:
         for item in self.children:
-            if isinstance(item, discord.ui.Button) and item.style != discord.ButtonStyle.link:
+            if isinstance(item, discord.ui.Select) or (
+                isinstance(item, discord.ui.Button) and item.style != discord.ButtonStyle.link
+            ):
                 item.disabled = True
         if self.message is None:
             return
         try:
-            embeds = self.message.embeds
+            embeds = self.shown_embeds()
             if embeds:
-                footer = embeds[-1].footer.text or ""
-                embeds[-1].set_footer(text=render.clip(f"{footer} · {EXPIRED}", 2048))
+                footer = " · ".join(filter(None, [embeds[-1].footer.text, EXPIRED]))
+                embeds[-1].set_footer(text=render.clip(footer, render.FOOTER_LIMIT))
             await self.message.edit(embeds=embeds, view=self)
         except discord.HTTPException:
             log.debug("could not mark buttons expired", exc_info=True)
 
 
 def add_link_buttons(view: discord.ui.View, paper: Paper) -> None:
-    for link in render.paper_links(paper):
+    for link in cards.paper_links(paper):
         view.add_item(discord.ui.Button(label=link.label, url=link.url))
-
-
-class Pager(OwnedView):
-    """Previous / Next through `pages` pages drawn by `draw(page)` (1-based)."""
-
-    def __init__(
-        self,
-        owner_id: int,
-        pages: int,
-        draw: Callable[[int], Awaitable[discord.Embed]],
-        timeout: float = VIEW_TIMEOUT,
-    ) -> None:
-        super().__init__(owner_id, timeout)
-        self.page = 1
-        self.pages = pages
-        self.draw = draw
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        self.previous.disabled = self.page <= 1
-        self.next.disabled = self.page >= self.pages
-
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        self.page = min(max(self.page + step, 1), self.pages)
-        self._update_buttons()
-        await interaction.response.edit_message(embed=await self.draw(self.page), view=self)
-
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, emoji="◀")
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, -1)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary, emoji="▶")
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Pager]) -> None:
-        await self._turn(interaction, +1)
 
 
 class RerollView(OwnedView):
@@ -100,7 +74,11 @@ class RerollView(OwnedView):
     ) -> None:
         super().__init__(owner_id, timeout)
         self.roll = roll
+        self.paper = paper
         add_link_buttons(self, paper)
+
+    def shown_embeds(self) -> list[discord.Embed]:
+        return [cards.paper_embed(self.paper)]
 
     @discord.ui.button(label="Another", style=discord.ButtonStyle.primary, emoji="🎲", row=1)
     async def another(
@@ -112,5 +90,6 @@ class RerollView(OwnedView):
             return
         for item in [child for child in self.children if child is not self.another]:
             self.remove_item(item)
+        self.paper = paper
         add_link_buttons(self, paper)
-        await interaction.response.edit_message(embed=render.paper_embed(paper), view=self)
+        await interaction.response.edit_message(embed=cards.paper_embed(paper), view=self)

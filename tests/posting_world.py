@@ -3,7 +3,7 @@ faults ("Faulty"), one without ("Control"); afterwards Faulty must hold what Con
 
 A day of 25 papers to a server with three subscribers makes these requests, in order:
 message 1 the header, thread creation, messages 2-4 the papers (10, 10, 5), messages
-5-7 one alert per subscriber.
+5-7 one alert per subscriber, message 8 the closing line.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ class World:
     async def passes(self, count: int = 1) -> None:
         await self.sim.env.advance_time(self.sim.settings.poll_seconds * count + 1)
 
-    def state(self, name: str, channel=None) -> tuple[list[str], list[str], int]:
-        """(thread titles, alert contents sorted, header count) as members see them."""
+    def state(self, name: str, channel=None) -> tuple[list[str], list[str], int, int]:
+        """(thread titles, alert contents sorted, header count, closing lines) as members
+        see them."""
         _guild, home, *_ = self.servers[name]
         channel = channel or home
         threads = [t for t in channel.threads if t.name == THREAD]
@@ -72,7 +73,8 @@ class World:
             for m in [*in_channel, *in_thread]
             if "matching your subscriptions" in m.content
         )
-        return embed_titles(papers), alerts, len(headers)
+        closings = [m for m in [*in_channel, *in_thread] if m.content.startswith("That's all")]
+        return embed_titles(papers), alerts, len(headers), len(closings)
 
     def check_delivery(self, titles: list[str]) -> tuple[int, int, int]:
         """Accepted requests into Faulty: (delivered once, lost, duplicated), papers + alerts."""

@@ -6,21 +6,26 @@ match any year rather than 2026.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, main
 from bot.config import Settings
 from bot.fetch_progress import fetch_days
 from bot.hub_plan import newest_complete_day
+from bot.ingest_progress import ingest_files
 from bot.search import Catalog
 from tests.conftest import SEEDS
 from tests.hub_server import FakeHub
+from tests.test_ingest_bulk import write_archive
 
 ENV_NAMES = (
     "DISCORD_TOKEN",
@@ -85,7 +90,7 @@ def test_ingest_defaults_to_the_digest_folder(
 
 def test_ingest_a_single_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ingest", str(SEEDS / "000_504b839db1386ce8.txt")]) == 0
-    assert "1 days, 79 appearances, 79 new papers" in capsys.readouterr().out
+    assert "1 file read: 1 day, 79 appearances, 79 new papers" in capsys.readouterr().out
 
 
 def test_ingest_a_binary_file_fails(
@@ -98,7 +103,7 @@ def test_ingest_a_binary_file_fails(
     out = capsys.readouterr().out
     assert "image.png" in out
     assert "binary" in out
-    assert "nothing new; 1 problems" in out
+    assert "nothing new; 1 problem" in out
 
 
 def test_ingest_a_missing_path_fails(
@@ -112,8 +117,11 @@ def test_ingest_a_missing_path_fails(
 def test_search_with_typos(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "conept", "botleneck"]) == 0
     out = capsys.readouterr().out
-    assert "conept -> concept" in out
-    assert "botleneck -> bottleneck" in out
+    # The bot's words: what was searched, in place of the typos.
+    assert out.splitlines()[:2] == [
+        "Showing results for: concept bottleneck",
+        "7 results for “concept bottleneck”:",
+    ]
     first = next(line for line in out.splitlines() if line.lstrip().startswith("1. "))
     assert "Concept Bottleneck" in first
     assert re.search(r"\[\d{4}-03-14\]$", first)
@@ -123,7 +131,7 @@ def test_search_shows_corrections_as_words_not_stems(
     ingested: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["search", "langauge", "modles"]) == 0
-    assert "(corrected: langauge -> language, modles -> models)" in capsys.readouterr().out
+    assert "Showing results for: language models" in capsys.readouterr().out
 
 
 def test_search_names_the_words_it_left_out(
@@ -131,7 +139,7 @@ def test_search_names_the_words_it_left_out(
 ) -> None:
     assert main(["search", "concept", "bottleneck", "zzzzqqq"]) == 0
     out = capsys.readouterr().out
-    assert "(left out, in no paper: zzzzqqq)" in out
+    assert "Left out (in no paper): zzzzqqq" in out
     assert "Concept Bottleneck" in next(line for line in out.splitlines() if "1. " in line)
 
 
@@ -143,12 +151,18 @@ def test_search_limit(ingested: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_search_without_matches(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "zzzzqqq"]) == 1
-    assert "No papers match" in capsys.readouterr().out
+    assert "No papers match “zzzzqqq”. Try fewer words" in capsys.readouterr().out
+
+
+def test_search_on_an_empty_archive(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "diffusion"]) == 1
+    assert capsys.readouterr().out == "No digests are loaded yet. Run `paperboy ingest` first.\n"
 
 
 def test_random_topic(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["random", "--topic", "diffusion"]) == 0
     out = capsys.readouterr().out
+    assert out.startswith("Random paper on “diffusion”\n\n")
     assert re.search(r"^Appeared: \d{4}-03-1[34]", out, re.MULTILINE)
     assert "diffus" in out.lower()
 
@@ -160,12 +174,12 @@ def test_random(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_random_unknown_topic(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["random", "--topic", "zzzzqqq"]) == 1
-    assert "No paper matches" in capsys.readouterr().out
+    assert capsys.readouterr().out == "No paper is about “zzzzqqq”. Try a broader topic.\n"
 
 
 def test_random_on_an_empty_archive(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["random"]) == 1
-    assert "empty" in capsys.readouterr().out
+    assert capsys.readouterr().out == "No digests are loaded yet. Run `paperboy ingest` first.\n"
 
 
 def test_day(ingested: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -376,7 +390,7 @@ async def test_fetch_stops_after_repeated_faults_and_a_rerun_goes_on(
         "Stopped: 2026-03-18: the Hub answered 500 Internal Server Error. "
         "Run it again to go on from there."
     )
-    assert lines[-1].startswith("Loaded into the archive: 1 files read: 1 days, 115 appearances")
+    assert lines[-1].startswith("Loaded into the archive: 1 file read: 1 day, 115 appearances")
     again = io.StringIO()
     code = await fetch_days(
         catalog, settings, dt.date(2026, 3, 17), None, again, clock=clock, pause_seconds=0.01
@@ -403,3 +417,80 @@ async def test_fetch_draws_a_bar_on_a_terminal(
     shown = out.getvalue()
     assert "2026-03-19: 5 papers" in shown and "2/2" in shown  # rich's last frame
     assert "2026-03-18 to 2026-03-19: 2 days fetched, 17 papers" in shown
+
+
+# -- the command line as a tool: help, pipes, progress -------------------------------------
+
+
+def test_every_argument_has_help() -> None:
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+    with pytest.raises(SystemExit):
+        main(["search", "diffusion", "--limit", "0"])
+
+
+@pytest.mark.parametrize("command", [["day"], ["search", "language", "models", "--limit", "50"]])
+def test_output_into_a_closed_pipe_ends_quietly(ingested: Path, command: list[str]) -> None:
+    """`paperboy day | head`: the reader has gone before the writing ends."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *command],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""  # no BrokenPipeError traceback, no "Exception ignored"
+    assert done.returncode == 0
+
+
+def test_a_shell_pipeline_into_head_exits_0(ingested: Path) -> None:
+    done = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m bot.cli day | head -2; echo "${{PIPESTATUS[0]}}"'],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lines = done.stdout.splitlines()
+    assert re.fullmatch(r"\w+day, March 14, \d{4}: 87 papers", lines[0])
+    assert lines[1].startswith("  1. QCRD") and lines[-1] == "0"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_ingest_prints_each_file_as_it_is_stored_when_piped(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_archive(tmp_path / "archive")  # enough files for the bulk path
+    assert main(["ingest", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    summaries = [line for line in lines if not line.startswith("  problem: ")]
+    assert len(summaries) == len(list(folder.iterdir())) + 1  # a line a file, then totals
+    assert summaries[0].startswith(f"{folder / '2025-01-01.txt'}: 2025-01-01, 4 new papers")
+    assert summaries[-1].startswith(f"{len(summaries) - 1} files read: ")
+    assert any(line.startswith("  problem: ") for line in lines)
+
+
+async def test_ingest_draws_a_bar_with_counts_and_rate_on_a_terminal(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    folder = write_archive(tmp_path / "archive")
+    files = sorted(folder.iterdir())
+    out = Terminal()
+    reports = await ingest_files(catalog, files, out)
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())  # colours and cursor moves
+    new = sum(report.outcome.new_papers for report in reports if report.outcome)
+    assert f"{len(files)}/{len(files)} files · {new:,} new papers" in shown  # rich's last frame
+    assert "files/s" in shown
+    # After the bar, each file's summary, in name order.
+    after = shown.rsplit("files/s", 1)[1]
+    assert after.index("2025-01-01.txt") < after.index("2025-01-02.txt")

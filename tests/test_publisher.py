@@ -285,3 +285,16 @@ async def test_each_pass_tidies_after_posting(world, digest_dir):
     assert segments[0] < 2 + len(days)
     assert world.bot.catalog.vocabulary.unsettled == 0
     assert "topic17" in world.bot.catalog.vocabulary
+
+
+async def test_the_thread_ends_with_a_closing_line_that_pings_nobody(world, digest_dir):
+    await setup_channel(world)
+    write_day(digest_dir, NEW_DAY, 12)
+    await advance_poll(world)
+    *cards, closing = user_messages(day_thread(world.channel))
+    assert all(message.embeds for message in cards)
+    assert closing.content.startswith("That's all 12 papers for Sunday, March 15, 2026.")
+    assert "`/subscribe`" in closing.content
+    await world.restart()
+    await advance_poll(world, passes=2)
+    assert user_messages(day_thread(world.channel))[-1].id == closing.id  # once

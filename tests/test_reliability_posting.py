@@ -19,6 +19,7 @@ import discord
 import pytest
 
 from bot.config import Settings
+from tests.cogs.seen import titles
 from tests.posting_world import MESSAGES, NEW_DAY, THREADS, World, delivery_row
 from tests.reliability import ExternalLock, budget, record, soak
 from tests.simbot import (
@@ -102,6 +103,7 @@ MESSAGE_STEPS = {
     "alert 1": ("POST", MESSAGES, 5),
     "alert 2": ("POST", MESSAGES, 6),
     "alert 3": ("POST", MESSAGES, 7),
+    "closing line": ("POST", MESSAGES, 8),
 }
 # `make test` tries three positions; `make soak` every one.
 LOCK_STEPS = list(MESSAGE_STEPS) if soak() else ["header", "papers 11-20", "alert 3"]
@@ -166,6 +168,7 @@ async def test_a_lock_after_discord_took_a_message_never_sends_it_twice(
     assert result[1:] == (0, 0)
     # The lock is on the one database: both servers met it. Neither sent twice.
     assert faulty[2] == control[2] == 1, "one header per server"
+    assert faulty[3] == control[3] == 1, "one closing line per server"
     assert len(control[1]) == len(faulty[1]) == 3, "one alert per subscriber"
 
 
@@ -563,7 +566,8 @@ async def test_catch_all_keywords_are_refused_and_alerts_stay_one_message(
     )
     assert all("would match nearly every paper" in reply for reply in refused)
     assert len(alerts) == 1
-    assert len([m for m in user_messages(thread) if not m.embeds]) == 1  # no "(continued)"
+    texts = [m.content for m in user_messages(thread) if not m.embeds]
+    assert len(texts) == 2 and texts[1].startswith("That's all 100 papers")  # no "(continued)"
     assert alerts[0].content.endswith(" more papers")  # counted, not listed
     [button] = [c for row in alerts[0].components for c in row.children]
     assert button.label == "See all 100"
@@ -596,7 +600,7 @@ async def test_a_zero_width_space_inside_a_title_word_is_still_one_word(lone, di
     write_papers(digest_dir, "Mar 16, 2026", [(title, "We study memories. " * 20)])
     await passes(sim)
     result = await sim.member.slash(sim.channel, "search", query="hypernetworks ferroelectric")
-    assert "Memories" in result.response.embeds[0].fields[0].name
+    assert "Memories" in titles(result.response.embeds[0])[0]
 
 
 async def test_a_query_in_a_script_without_spaces_finds_a_title_holding_it(lone, digest_dir):
@@ -607,6 +611,6 @@ async def test_a_query_in_a_script_without_spaces_finds_a_title_holding_it(lone,
     for query in ("推理能力", "评测", "推理能力 benchmark"):
         result = await sim.member.slash(sim.channel, "search", query=query)
         assert result.response.embeds, (query, result.response.content)
-        assert "推理能力评测" in result.response.embeds[0].fields[0].name
+        assert "推理能力评测" in titles(result.response.embeds[0])[0]
     missing = await sim.member.slash(sim.channel, "search", query="量子计算")
     assert "量子计算" in missing.response.content

@@ -112,3 +112,11 @@ def test_ascii_fast_split_agrees_with_the_unicode_rule(sample: str) -> None:
     # (fold: NFKC, case folding, invisible format characters dropped).
     general = re.findall(r"[^\W_]+", text.fold(sample))
     assert text.words(sample) == general
+
+
+def test_rewrite_shows_a_query_as_searched_corrected_and_without_unknown_words():
+    corrections = {"conept": "concept", "botleneck": "bottleneck"}
+    assert text.rewrite("Conept botleneck", corrections, ()) == "concept bottleneck"
+    assert text.rewrite("concept zzqq models", {}, ("zzqq",)) == "concept models"
+    assert text.rewrite("chain-of-thought", {}, ()) == "chain-of-thought"
+    assert text.rewrite("zzqq", {}, ("zzqq",)) == "zzqq"  # nothing left: as typed

@@ -7,6 +7,7 @@ import simcord
 from simcord.backend.errors import OptionError
 
 from bot.client import EXTENSIONS
+from tests.cogs.seen import assert_within_limits, buttons, entries, titles
 from tests.simbot import all_pings, write_papers
 
 NEW_TITLE = "Ferroelectric Memories for Neural Accelerators"
@@ -35,43 +36,47 @@ def world(sim):
     assert all_pings(sim.env) == [], "a command pinged someone"
 
 
-def field_titles(response) -> list[str]:
-    return [field.name for field in response.embeds[0].fields]
-
-
-async def test_search_ranks_best_first_and_pages_with_buttons(world):
+async def test_search_ranks_best_first_and_pages_privately(world):
     result = await world.alice.slash(world.channel, "search", query="concept bottleneck")
     response = result.response
-    assert not result.ephemeral
-    assert "Concept Bottleneck" in field_titles(response)[0]
-    assert len(response.embeds[0].fields) == 5
-    assert response.embeds[0].footer.text == "page 1 of 2"
-    buttons = {button["label"]: button for button in response.components[0]["components"]}
-    assert buttons["Previous"]["disabled"] and not buttons["Next"]["disabled"]
-    # Query words are visible (bold) in the excerpts.
-    assert "**" in response.embeds[0].fields[0].value
+    assert result.ephemeral  # a search does not fill a shared channel
+    embed = response.embeds[0]
+    assert embed.title == "🔎 7 results for “concept bottleneck”"
+    assert "Concept Bottleneck" in titles(embed)[0]
+    assert [rank for rank, *_ in entries(embed)] == [1, 2, 3, 4, 5]
+    assert embed.footer.text == "page 1 of 2"
+    shown = buttons(response)
+    assert shown["Previous"]["disabled"] and not shown["Next"]["disabled"]
+    assert "First" not in shown  # two pages need no jumps
+    assert "**" in embed.description.split("\n", 2)[1]  # query words in bold
+    assert_within_limits(response)
 
     await world.alice.click(response, label="Next")
     assert response.embeds[0].footer.text == "page 2 of 2"
-    page_two = field_titles(response)
-    assert page_two[0].startswith("6.")
-    buttons = {button["label"]: button for button in response.components[0]["components"]}
-    assert buttons["Next"]["disabled"] and not buttons["Previous"]["disabled"]
+    assert [rank for rank, *_ in entries(response.embeds[0])] == [6, 7]
+    shown = buttons(response)
+    assert shown["Next"]["disabled"] and not shown["Previous"]["disabled"]
 
     await world.alice.click(response, label="Previous")
     assert response.embeds[0].footer.text == "page 1 of 2"
+    assert world.channel.history() == []  # nobody else saw any of it
 
 
-async def test_search_forgives_typos(world):
+async def test_search_forgives_typos_and_titles_what_it_searched(world):
     result = await world.alice.slash(world.channel, "search", query="conept botleneck")
-    assert "Concept Bottleneck" in field_titles(result.response)[0]
-    assert "concept" in result.response.embeds[0].description.lower()
+    embed = result.response.embeds[0]
+    assert embed.title == "🔎 7 results for “concept bottleneck”"
+    assert embed.description.startswith("Showing results for: *concept bottleneck*\n")
+    assert "conept" not in embed.title + embed.description
+    assert "Concept Bottleneck" in titles(embed)[0]
 
 
 async def test_search_says_which_words_it_left_out(world):
     result = await world.alice.slash(world.channel, "search", query="concept bottleneck zzzzqqq")
-    assert "Concept Bottleneck" in field_titles(result.response)[0]
-    assert "Left out (in no paper): *zzzzqqq*" in result.response.embeds[0].description
+    embed = result.response.embeds[0]
+    assert "Concept Bottleneck" in titles(embed)[0]
+    assert embed.title == "🔎 7 results for “concept bottleneck”"
+    assert "Left out (in no paper): *zzzzqqq*" in embed.description
 
 
 async def test_a_search_of_unknown_words_only_names_them(world):
@@ -83,15 +88,16 @@ async def test_a_search_of_unknown_words_only_names_them(world):
 async def test_search_names_at_most_ten_left_out_words(world):
     query = "concept " + " ".join(f"zzq{letter}zq" for letter in "abcdefghijkl")
     result = await world.alice.slash(world.channel, "search", query=query)
-    description = result.response.embeds[0].description
-    assert "*zzqjzq*" in description and "*zzqkzq*" not in description
-    assert description.endswith(" and 2 more")
+    note = result.response.embeds[0].description.split("\n\n")[0]
+    assert "*zzqjzq*" in note and "*zzqkzq*" not in note
+    assert note.endswith(" and 2 more")
 
 
 async def test_search_shows_corrections_as_the_papers_spell_them(world):
     result = await world.alice.slash(world.channel, "search", query="langauge modles")
-    description = result.response.embeds[0].description
-    assert description.startswith("Showing results for: *language*, *models*")
+    embed = result.response.embeds[0]
+    assert embed.description.startswith("Showing results for: *language models*")
+    assert embed.title.endswith("results for “language models”")
 
 
 async def test_after_a_restart_typos_of_words_from_new_days_are_still_corrected(world, digest_dir):
@@ -103,22 +109,26 @@ async def test_after_a_restart_typos_of_words_from_new_days_are_still_corrected(
     result = await world.alice.slash(world.channel, "search", query="ferroelectrc")
     embed = result.response.embeds[0]
     assert embed.description.startswith("Showing results for: *ferroelectric*")
-    assert field_titles(result.response)[0] == f"1. {NEW_TITLE}"
+    assert embed.title == "🔎 1 result for “ferroelectric”"
+    assert titles(embed) == [NEW_TITLE]
 
 
-async def test_only_the_searcher_turns_pages(world):
-    result = await world.alice.slash(world.channel, "search", query="concept bottleneck")
-    refusal = await world.bob.click(result.response, label="Next")
-    assert refusal.ephemeral
-    assert result.response.embeds[0].footer.text == "page 1 of 2"
+async def test_search_excerpts_show_tex_quotes_as_typographic_quotes(world):
+    result = await world.alice.slash(world.channel, "search", query="post-hoc concept bottleneck")
+    description = result.response.embeds[0].description
+    assert "(“the **bottleneck**”)" in description
+    assert "``" not in description and "''" not in description
 
 
 async def test_buttons_expire_and_say_so(world):
     result = await world.alice.slash(world.channel, "search", query="concept bottleneck")
+    await world.alice.click(result.response, label="Next")
     await world.env.advance_time(601)
-    message = world.channel.last_message
-    assert "expired" in message.embeds[0].footer.text.lower()
-    assert all(button.disabled for button in message.components[0].children)
+    [message] = world.channel.history(viewer=world.alice)
+    assert message.embeds[0].footer.text == "page 2 of 2 · Buttons expired; run the command again."
+    for row in message.components:
+        for item in row.children:
+            assert item.disabled or getattr(item, "url", None), item
     with pytest.raises(simcord.SetupError):
         await world.alice.click(result.response, label="Next")
 
@@ -198,34 +208,64 @@ async def test_hostile_digest_text_is_shown_not_obeyed(world):
     assert "<\u200b@123>" in embed.title and "<\u200b@&456>" in embed.title
 
 
-async def test_random_on_a_topic_and_another(world):
+async def test_random_says_it_is_a_random_pick_on_the_topic_and_rolls_again(world):
     result = await world.alice.slash(world.channel, "random", topic="diffusion")
+    assert result.response.content == "🎲 Random paper on “diffusion”"
     embed = result.response.embeds[0]
     assert "diffus" in (embed.title + embed.description).lower()
+    assert "Appeared" in [field.name for field in embed.fields]
     await world.alice.click(result.response, label="Another")
+    assert result.response.content == "🎲 Random paper on “diffusion”"
     embed = result.response.embeds[0]
     assert "diffus" in (embed.title + embed.description).lower()
+    refusal = await world.bob.click(result.response, label="Another")
+    assert refusal.ephemeral and "belong to whoever ran the command" in refusal.response.content
+    await world.env.advance_time(601)  # expired: the paper shown stays, the button goes
+    assert result.response.embeds[0].title == embed.title
+    assert result.response.embeds[0].footer.text == "Buttons expired; run the command again."
+    assert result.response.content == "🎲 Random paper on “diffusion”"
 
 
 async def test_random_without_topic_and_with_unknown_topic(world):
     result = await world.alice.slash(world.channel, "random")
+    assert result.response.content == "🎲 Random paper"
     assert result.response.embeds[0].title
     nothing = await world.alice.slash(world.channel, "random", topic="qqqqzzzz")
-    assert nothing.ephemeral and "No paper" in nothing.response.content
+    assert nothing.ephemeral
+    assert nothing.response.content == "No paper is about “qqqqzzzz”. Try a broader topic."
 
 
-async def test_digest_defaults_to_latest_day_and_pages(world):
+async def test_a_topic_with_markup_is_shown_not_obeyed(world):
+    result = await world.alice.slash(world.channel, "random", topic="**diffusion**")
+    assert result.response.content == "🎲 Random paper on “\\*\\*diffusion\\*\\*”"
+
+
+async def test_digest_lists_ten_a_page_and_jumps_to_the_end(world):
     result = await world.alice.slash(world.channel, "digest")
+    assert result.ephemeral
     embed = result.response.embeds[0]
-    assert "March 15" in embed.title and "1 papers" in embed.title
+    assert embed.title == "📰 Daily Papers — Sunday, March 15, 2026 · 1 paper"
+    assert embed.footer.text == "page 1 of 1"
+    assert set(buttons(result.response)) == {"Share in channel"}  # one page: no paging
 
     result = await world.alice.slash(world.channel, "digest", date="Mar 14")
-    embed = result.response.embeds[0]
-    assert "Saturday, March 14" in embed.title and "87 papers" in embed.title
-    assert embed.footer.text == "page 1 of 18"
-    assert embed.fields[0].name.startswith("1. QCRD")
-    await world.alice.click(result.response, label="Next")
-    assert result.response.embeds[0].fields[0].name.startswith("6.")
+    response = result.response
+    embed = response.embeds[0]
+    assert embed.title == "📰 Daily Papers — Saturday, March 14, 2026 · 87 papers"
+    assert embed.footer.text == "page 1 of 9"
+    assert [rank for rank, *_ in entries(embed)] == list(range(1, 11))
+    assert titles(embed)[0].startswith("QCRD")
+    shown = buttons(response)
+    assert shown["First"]["disabled"] and shown["Previous"]["disabled"]
+    assert_within_limits(response)
+    await world.alice.click(response, label="Next")
+    assert entries(response.embeds[0])[0][0] == 11
+    await world.alice.click(response, label="Last")
+    assert response.embeds[0].footer.text == "page 9 of 9"
+    assert [rank for rank, *_ in entries(response.embeds[0])] == list(range(81, 88))
+    assert buttons(response)["Last"]["disabled"] and buttons(response)["Next"]["disabled"]
+    await world.alice.click(response, label="First")
+    assert response.embeds[0].footer.text == "page 1 of 9"
 
 
 async def test_digest_date_autocomplete_lists_known_days(world):
@@ -243,6 +283,15 @@ async def test_unknown_or_bad_day_is_an_ephemeral_message(world):
     assert garbage.ephemeral and "not a date" in garbage.response.content
 
 
+async def test_a_day_its_month_does_not_have_offers_the_nearest_known_days(world):
+    result = await world.alice.slash(world.channel, "digest", date="Feb 30")
+    assert result.ephemeral
+    assert result.response.content == (
+        "“Feb 30” is not a date. Try `Mar 14`, `March 14, 2026` or `2026-03-14`. "
+        "Nearest days with digests: Mar 13, 2026, Mar 14, 2026, Mar 15, 2026."
+    )
+
+
 async def test_every_command_works_in_direct_messages(world):
     dm_user = world.env.create_user("carol")
     search = await dm_user.slash("search", query="chain of thought")
@@ -253,6 +302,10 @@ async def test_every_command_works_in_direct_messages(world):
     assert rand.response.embeds
     digest = await dm_user.slash("digest", date="2026-03-13")
     assert "79 papers" in digest.response.embeds[0].title
+    # Nobody else is in a DM: lists are ordinary messages there, with nothing to share.
+    for listed in (search, digest):
+        assert not listed.ephemeral
+        assert "Share in channel" not in buttons(listed.response)
 
 
 async def test_commands_are_unique_and_fully_described(world):
