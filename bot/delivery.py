@@ -49,6 +49,8 @@ class Delivery:
         if not isinstance(channel, discord.TextChannel):
             raise PostFailed("the digest channel is not a text channel")
         post = await self.sender.settle(post, channel)
+        if post.status == "posted":  # its closing line was sent before: it was finished
+            return
         shown = await self._shown(post, papers, server.top)
         post = await self._header(post, channel, shown, len(papers), server.ping_role_id)
         place = Placement(self, post, channel, await self._target(post, channel))
