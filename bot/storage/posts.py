@@ -288,7 +288,7 @@ class Posts:
         return {index: (row[3], row[2]) for row in rows for index in range(row[0], row[0] + row[1])}
 
     async def finish(self, post_id: int) -> None:
-        await self._update(post_id, "status = 'posted', error = NULL")
+        await self._update(post_id, "status = 'posted', error = NULL, sending = NULL")
 
     async def reopen_day(self, day: dt.date) -> None:
         """A day grew: finished posts of it continue with the papers not yet sent."""
