@@ -494,3 +494,37 @@ async def test_ingest_draws_a_bar_with_counts_and_rate_on_a_terminal(
     # After the bar, each file's summary, in name order.
     after = shown.rsplit("files/s", 1)[1]
     assert after.index("2025-01-01.txt") < after.index("2025-01-02.txt")
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        ("network", "cannot reach Discord (Cannot connect to host discord.com:443)"),
+        ("token", "Discord rejected DISCORD_TOKEN; check it in the developer portal"),
+    ],
+)
+def test_run_says_in_one_line_what_failed_and_what_to_check(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
+    expected: str,
+) -> None:
+    import aiohttp
+    import discord
+
+    from bot.config import Settings
+    from bot.runner import run
+
+    async def login(*args: object, **kwargs: object) -> None:
+        if failure == "network":
+            raise aiohttp.ClientConnectionError("Cannot connect to host discord.com:443")
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(discord.Client, "login", login)
+    settings = Settings(token="not.a.real.token", database=tmp_path / "p.db", digest_dir=tmp_path)
+    assert run(settings) == 2
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is None  # no traceback
+    assert errors[0].getMessage().startswith(expected)
+    assert not any("PyNaCl" in r.getMessage() for r in caplog.records)
