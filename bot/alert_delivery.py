@@ -23,7 +23,6 @@ from bot.storage.connection import now_text
 
 log = logging.getLogger(__name__)
 
-DMS_CLOSED = 50007  # Discord: "Cannot send messages to this user"
 MATCHES_BUTTON = "pb:matches:{post}:{user}"  # answered by cogs.alerts.AllMatchesButton
 
 #: Sends a message in the day's thread (or the channel when the thread refuses it).
@@ -83,7 +82,7 @@ class AlertSender:
     async def _direct(
         self, post: Post, member: discord.Member, items: list[AlertPaper], server: str
     ) -> bool:
-        """The alert by direct message; False when the member's DMs are closed."""
+        """The alert by direct message; False when Discord refuses it (closed DMs)."""
         alert = alert_text.alert_message(post.day, items, mention=None, server=server)
         slot = Slot("alert", user=member.id, papers=tuple(alert.paper_ids), place="dm")
         try:
@@ -98,9 +97,10 @@ class AlertSender:
                 **_see_all(post.id, member.id, len(items), alert.unlisted),
             )
         except discord.Forbidden as error:
-            if error.code != DMS_CLOSED:
-                raise
-            log.info("member %s takes no direct messages; alerting in the thread", member.id)
+            # Closed DMs (50007) and any other refusal: the member still gets the alert.
+            log.info(
+                "member %s: no direct message (%s); alerting in the thread", member.id, error.code
+            )
             await self.alerts.note_direct_message(post.guild_id, member.id, now_text())
             return False
         await self.alerts.note_direct_message(post.guild_id, member.id, None)

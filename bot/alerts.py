@@ -112,11 +112,13 @@ class Alerts:
         day = await self.decide(post.guild_id, papers)
         matched = matching.papers_for(day.hits(user_id))
         lines = await self._labelled(post.guild_id, user_id, papers, matched)
+        # Cards are numbered in the post's order: a top N's differs from the day's.
+        shown = post.paper_ids if post.paper_ids is not None else [p.id for p in papers]
         cards = await self.db.posts.card_messages(post.id)
         urls = {
-            papers[index].id: alert_text.card_url(post.guild_id, *cards[index])
-            for index in matched
-            if index in cards
+            shown[index]: alert_text.card_url(post.guild_id, *where)
+            for index, where in cards.items()
+            if index < len(shown)
         }
         return [AlertPaper(paper, tuple(labels), urls.get(paper.id)) for paper, labels in lines]
 

@@ -57,7 +57,8 @@ async def author_preview(
     ids = await db.index.author_matches(f'"{author.terms[0]}"', AUTHOR_PREVIEW)
     if author.exclude:  # excluded words veto, as in alerts
         vetoed = " OR ".join('"' + term.replace('"', '""') + '"' for term in author.exclude)
-        ids = [i for i in ids if i not in set(await db.index.matching_among(vetoed, ids))]
+        vetoed_ids = set(await db.index.matching_among(vetoed, ids))
+        ids = [i for i in ids if i not in vetoed_ids]
     papers = await db.archive.papers_by_ids(ids[: examples * 3])
     confirmed = [paper for paper in papers if matching.matches(author, PaperText.of(paper))]
     return len(ids), confirmed[:examples]

@@ -49,7 +49,7 @@ def parse_top(typed: str) -> int | None:
     text = typed.strip().lower()
     if text == "all":
         return None
-    if text.isdigit() and 1 <= int(text) <= MAX_TOP:
+    if text.isascii() and text.isdecimal() and 1 <= int(text) <= MAX_TOP:
         return int(text)
     raise UserError(f"“{text[:10]}” is not a number of papers. Use {TOP_FORMS}.")
 

@@ -129,6 +129,8 @@ class Subscriptions(commands.Cog):
         place, dm_failed = await self.bot.alerts.settings_of(guild_id, interaction.user.id)
         if not mine:
             raise UserError("You follow no keywords or authors here. Add one with `/subscribe`.")
+        # Counting each subscription's matches may take a moment over a large archive.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         keywords = sum(1 for sub in mine if sub.keyword.kind == "keyword")
         authors = len(mine) - keywords
         follows = " and ".join(
@@ -142,7 +144,7 @@ class Subscriptions(commands.Cog):
         lines = [f"You follow {follows} here. Alerts: {PLACES[place]}."]
         if place == "dm" and dm_failed:
             lines.append(
-                "My last direct message to you failed (your DMs are closed to this server), "
+                "My last direct message to you was refused (are your DMs closed to this server?), "
                 "so that alert came in the day's thread. Open your DMs or use "
                 "`/alerts where: thread`."
             )
@@ -151,9 +153,7 @@ class Subscriptions(commands.Cog):
             matched = plural(count, "paper")
             lines.append(f"• **{render.safe(sub.keyword.describe())}** — matched {matched} so far")
         lines.append("Stop following one with `/unsubscribe`; `/alerts` changes where alerts go.")
-        await interaction.response.send_message(
-            render.clip("\n".join(lines), render.CONTENT_LIMIT), ephemeral=True
-        )
+        await interaction.followup.send(render.clip("\n".join(lines), render.CONTENT_LIMIT))
 
 
 async def setup(bot: Paperboy) -> None:

@@ -271,7 +271,7 @@ async def test_closed_direct_messages_fall_back_to_the_thread(sim, servers, dige
     [alert] = [m for m in user_messages(thread) if "matching your subscriptions" in m.content]
     assert pings(sim.env, alert)[0] == [member.id]
     listing = (await member.slash(lab.channel, "subscriptions")).response.content
-    assert "My last direct message to you failed" in listing
+    assert "My last direct message to you was refused" in listing
 
 
 async def test_alerts_off_sends_nothing_and_back_on_sends_only_later_papers(
