@@ -2,8 +2,8 @@
 
 Every message goes through `bot.sending.Sender`, so each is sent exactly once. A day's
 thread needs Create Public Threads and Send Messages in Threads (checked again at
-every pass); without them, or when the thread is gone, locked or archived, the rest of
-the day goes to the channel itself.
+every pass); without them, or when the thread is gone or locked, the rest of the day
+goes to the channel itself. An archived thread is reopened by the next message.
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ class Delivery:
         self.sender = Sender(db, channels)
         self.alert_sender = AlertSender(alerts, self.sender)
 
-    @property
-    def sent(self) -> int:
-        """Messages Discord accepted so far (the publisher measures progress by it)."""
-        return self.sender.sent
+    def sent_in(self, guild_id: int) -> int:
+        """Messages Discord accepted for a server so far (its measure of progress)."""
+        return self.sender.sent[guild_id]
 
     async def advance(self, post: Post, server: GuildChannel) -> None:
         """Send what the post still lacks, in order, and mark it posted."""
@@ -68,12 +67,17 @@ class Delivery:
 
     async def _close(self, post: Post, place: Placement, count: int) -> None:
         """The day's last message: how many papers, and how to be pinged for topics.
-        Its record marks the post posted."""
+        Its record marks the post posted. A grown day whose post shows no more papers
+        (a top N) is finished without a second one."""
+        if post.closing_papers == count:
+            await self.db.posts.finish(post.id, count)
+            return
 
         async def finish(_message_id: int, _channel_id: int) -> None:
-            await self.db.posts.finish(post.id)
+            await self.db.posts.finish(post.id, count)
 
-        await place.send(Slot("closing"), finish, content=render.closing_line(post.day, count))
+        slot = Slot("closing", count=count)
+        await place.send(slot, finish, content=render.closing_line(post.day, count))
 
     async def _shown(self, post: Post, papers: list[Paper], top: int | None) -> list[Paper]:
         """The papers the post shows: the whole day, or the server's top N by upvotes,
@@ -144,8 +148,8 @@ class Delivery:
             thread = await self.channels.get(thread_id, "the day's thread")
         except PostFailed:
             return None
-        if isinstance(thread, discord.Thread) and (thread.archived or thread.locked):
-            return None
+        if isinstance(thread, discord.Thread) and thread.locked:
+            return None  # an archived thread reopens with the next message; a locked one not
         return thread
 
     async def use_channel(

@@ -133,6 +133,7 @@ class Post:
     header_papers: int | None = None  # how many papers the header names
     due_at: dt.datetime | None = None  # when an automatic post may start; None: at once
     paper_ids: tuple[int, ...] | None = None  # the papers it shows (a top N); None: the day
+    closing_papers: int | None = None  # what its last closing line counted; None: not sent
 
 
 @dataclass(frozen=True)

@@ -4,24 +4,25 @@ Before a message is sent the post notes it as in flight (a `Slot`); the record o
 sent message clears it. When that record fails (another process holds the database,
 a full disk) the record is kept in memory and retried before anything else is sent; a
 post that finds a slot noted after a restart looks for that message among the bot's
-own recent messages and records it instead of sending it again.
+own messages sent since the slot was noted, by the fingerprint of its text, and records
+it instead of sending it again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import discord
 
-from bot import render
-from bot.dates import format_day
 from bot.models import Post
 from bot.storage import Database
 
@@ -31,17 +32,37 @@ Postable = discord.TextChannel | discord.Thread
 Record = Callable[[int, int], Awaitable[None]]  # records a sent message: its id, its channel
 Owed = Callable[[], Awaitable[None]]  # a record with its message id bound
 
-HISTORY_LOOKED_AT = 100  # own messages are looked for among this many after the header
+#: A message is looked for among this many sent after its slot was noted, oldest first
+#: (five requests at most; it is usually among the first few).
+HISTORY_LOOKED_AT = 500
+#: How far before a slot's note its message is looked for: clocks differ a little.
+CLOCK_MARGIN = dt.timedelta(minutes=2)
+#: Discord's servers number messages apart: one created just after another may carry
+#: an id from a few milliseconds earlier (a snowflake's milliseconds start at bit 22).
+SNOWFLAKE_MARGIN = 100 << 22
 
 
 class PostFailed(Exception):
     """A post could not go on now; the message says why, for `/setup`."""
 
 
+class PostGone(Exception):
+    """The post was deleted while it was being advanced (its day was paused away)."""
+
+
 def nonce(*parts: object) -> str:
     """A stable nonce per message of a post; Discord refuses a repeat within minutes."""
-    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=10)
-    return "pb" + digest.hexdigest()
+    return "pb" + _digest(":".join(map(str, parts)))
+
+
+def fingerprint(content: str | None, embeds: Sequence[discord.Embed] = ()) -> str:
+    """What tells a message from the bot's others: its text and its embeds' titles."""
+    titles = "\x1f".join(embed.title or "" for embed in embeds)
+    return _digest(f"{(content or '').strip()}\x1e{titles}")
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -54,9 +75,15 @@ class Slot:
     user: int = 0  # alert: the member
     papers: tuple[int, ...] = ()  # alert: the ids of the papers it covers
     place: str = ""  # alert: "dm" when sent to the member privately
+    mark: str = ""  # the fingerprint of the message
+    after: int = 0  # a snowflake older than the message: it is looked for after this
 
     def dump(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
+
+    def key(self) -> str:
+        """The slot without what changes between attempts: its nonce's source."""
+        return replace(self, after=0).dump()
 
     @classmethod
     def load(cls, raw: str) -> Slot | None:
@@ -105,13 +132,15 @@ class Channels:
 
 
 class Sender:
-    """Sends and records messages for posts; `sent` counts those Discord accepted."""
+    """Sends and records messages for posts; `sent` counts, per server, those Discord
+    accepted."""
 
     def __init__(self, db: Database, channels: Channels) -> None:
         self.db = db
         self.channels = channels
-        self.sent = 0
+        self.sent: Counter[int] = Counter()
         self._unrecorded: dict[int, Owed] = {}  # post id -> the record still owed
+        self._newest: dict[int, int] = {}  # post id -> the last message it sent
 
     async def send(
         self,
@@ -123,11 +152,15 @@ class Sender:
     ) -> discord.Message:
         """Note `slot`, send the message, record it; a record the database refuses is
         owed, and the post fails until it is paid (see `settle`)."""
+        mark = fingerprint(message.get("content"), message.get("embeds", ()))
+        newest = max(self._newest.get(post.id, 0), post.header_message_id or 0)
+        slot = replace(slot, mark=mark, after=_snowflake_before(newest))
         await self.note(post, slot)
-        sent = await where.send(nonce=nonce(post.id, slot.dump()), **message)
+        sent = await where.send(nonce=nonce(post.id, slot.key()), **message)
         if (view := message.get("view")) is not None:
             view.stop()  # its buttons are answered by a persistent handler (cogs/alerts.py)
-        self.sent += 1
+        self.sent[post.guild_id] += 1
+        self._newest[post.id] = sent.id
         try:
             await record(sent.id, sent.channel.id)
         except sqlite3.Error as error:
@@ -177,7 +210,7 @@ class Sender:
         elif slot.kind == "papers":
             await posts.record_message(post.id, slot.first, slot.count, message_id, channel_id)
         elif slot.kind == "closing":
-            await posts.finish(post.id)
+            await posts.finish(post.id, slot.count)
         else:
             await self.record_alert(post, slot, message_id)
 
@@ -190,61 +223,62 @@ class Sender:
 
     async def reload(self, post: Post) -> Post:
         fresh = await self.db.posts.get(post.id)
-        assert fresh is not None
+        if fresh is None:
+            raise PostGone(post.id)
         return fresh
 
     async def _find_sent(
         self, post: Post, channel: discord.TextChannel, slot: Slot
     ) -> tuple[int, int] | None:
         """(message id, channel id) of the slot's message, if Discord has it."""
-        if slot.kind == "header":
-            prefix = render.header_prefix(post.day)
-            return await self._find_own(channel, None, lambda m: m.content.startswith(prefix))
         if slot.kind == "thread":
             thread = await self.channels.existing(post.header_message_id)
             return (thread.id, thread.id) if isinstance(thread, discord.Thread) else None
+        if not slot.mark:
+            return None  # noted but never sent: nothing to look for
+        if slot.kind == "header":
+            return await self._find_own(channel, slot)
         if slot.kind == "alert" and slot.place == "dm":
-            return await self._find_direct(post, channel.guild, slot.user)
+            return await self._find_direct(channel.guild, slot)
         where = await self.channels.existing(post.target_id)
-        if where is None:
-            return None
-        if slot.kind == "papers":
-            rank = f"{slot.first + 1}. "
-            return await self._find_own(
-                where,
-                post.header_message_id,
-                lambda m: bool(m.embeds) and (m.embeds[0].title or "").startswith(rank),
-            )
-        if slot.kind == "closing":
-            return await self._find_own(
-                where, post.header_message_id, lambda m: "/subscribe" in m.content
-            )
-        mention = f"<@{slot.user}>"
-        return await self._find_own(where, post.header_message_id, lambda m: mention in m.content)
+        return await self._find_own(where, slot) if where is not None else None
 
-    async def _find_direct(
-        self, post: Post, guild: discord.Guild, user_id: int
-    ) -> tuple[int, int] | None:
-        """A private alert to the member about this post's day, if Discord has it."""
+    async def _find_direct(self, guild: discord.Guild, slot: Slot) -> tuple[int, int] | None:
+        """A private alert to the member, if Discord has it. Discord's passing errors
+        propagate: the post is retried rather than the alert sent twice."""
         try:
-            member = await guild.fetch_member(user_id)
-            direct = member.dm_channel or await member.create_dm()
-        except discord.HTTPException:
-            return None
-        day = format_day(post.day)
-        return await self._find_own(direct, None, lambda m: day in m.content.split("\n", 1)[0])
+            member = await guild.fetch_member(slot.user)
+        except discord.NotFound:
+            return None  # the member left: whatever was sent, nothing more will be
+        direct = member.dm_channel or await member.create_dm()
+        return await self._find_own(direct, slot)
 
-    async def _find_own(
-        self,
-        where: discord.abc.Messageable,
-        after: int | None,
-        matches: Callable[[discord.Message], bool],
-    ) -> tuple[int, int] | None:
-        """(message id, channel id) of the bot's own message in `where` (after message
-        `after`, else among the newest) that matches."""
+    async def _find_own(self, where: discord.abc.Messageable, slot: Slot) -> tuple[int, int] | None:
+        """(message id, channel id) of the bot's message with the slot's fingerprint,
+        among those sent in `where` after the slot was noted."""
         me = self.channels.me_id
-        start = discord.Object(after) if after else None
-        async for message in where.history(limit=HISTORY_LOOKED_AT, after=start):
-            if message.author.id == me and matches(message):
-                return message.id, message.channel.id
+        try:
+            async for message in where.history(
+                limit=HISTORY_LOOKED_AT, after=discord.Object(slot.after)
+            ):
+                if message.author.id == me and _fingerprint_of(message) == slot.mark:
+                    return message.id, message.channel.id
+        except discord.NotFound:
+            return None  # the channel is gone, and the message with it
+        except discord.Forbidden:
+            raise PostFailed(
+                "I cannot read the message history of the digest channel, so I cannot check "
+                "what I sent before a stop: grant me Read Message History there"
+            ) from None
         return None
+
+
+def _fingerprint_of(message: discord.Message) -> str:
+    return fingerprint(message.content, message.embeds)
+
+
+def _snowflake_before(newest: int) -> int:
+    """A message id older than any sent from now on: from two minutes ago (clocks
+    differ a little), or from just before the newest message the post sent."""
+    floor = discord.utils.time_snowflake(discord.utils.utcnow() - CLOCK_MARGIN)
+    return max(floor, newest - SNOWFLAKE_MARGIN)

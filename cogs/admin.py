@@ -22,6 +22,8 @@ REQUIRED = {
     "view_channel": "View Channel",
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
+    # To check, after a stop, what was sent before it, rather than send it twice.
+    "read_message_history": "Read Message History",
 }
 FOR_THREADS = {
     "create_public_threads": "Create Public Threads",
@@ -70,18 +72,33 @@ class Admin(commands.Cog):
         elif channel is None and server is None:
             raise UserError(f"Choose a channel first: {NO_CHANNEL.split('. ', 1)[1]}")
         else:
-            lines = [await self._configure(interaction.user.id, channel)] if channel else []
-            server = await self.bot.database.posts.guild_channel(guild.id)
-            assert server is not None
-            updated = await server_settings.apply(
-                self.bot.database, server, changes, discord.utils.utcnow()
-            )
-            if changes.values:
-                lines += ["Settings saved:", *server_settings.describe(updated)]
-            reply = "\n".join(lines)
+            # A change waits for the server's posting to pause: defer, it may take a while.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            async with self.bot.publisher.turn(guild.id):
+                reply = await self._change(interaction.user.id, guild, channel, changes)
+            await interaction.followup.send(render.clip(reply, render.CONTENT_LIMIT))
+            return
         await interaction.response.send_message(
             render.clip(reply, render.CONTENT_LIMIT), ephemeral=True
         )
+
+    async def _change(
+        self,
+        user_id: int,
+        guild: discord.Guild,
+        channel: discord.TextChannel | None,
+        changes: server_settings.Changes,
+    ) -> str:
+        """Point the server at `channel` (if given) and store the changed settings."""
+        lines = [await self._configure(user_id, channel)] if channel else []
+        server = await self.bot.database.posts.guild_channel(guild.id)
+        assert server is not None
+        updated = await server_settings.apply(
+            self.bot.database, server, changes, discord.utils.utcnow()
+        )
+        if changes.values:
+            lines += ["Settings saved:", *server_settings.describe(updated)]
+        return "\n".join(lines)
 
     @setup.autocomplete("timezone")
     async def timezone_choices(
@@ -168,8 +185,10 @@ class Admin(commands.Cog):
         known = [summary.day for summary in await self.bot.catalog.known_days()]
         day = resolve_day(date, known)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        post = await posts.request(server.guild_id, server.channel_id, day, interaction.user.id)
-        post = await self.bot.publisher.post_now(post)
+        requested = await posts.request(
+            server.guild_id, server.channel_id, day, interaction.user.id
+        )
+        post = await self.bot.publisher.post_now(requested.id) or requested
         count = await self.bot.database.archive.day_paper_count(day)
         status = schedule.describe_status(
             post.status, post.papers_sent, count, post.error, post.day

@@ -23,6 +23,7 @@ class Poller(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.poll.cancel()
+        self.bot.publisher.stop()
 
     @tasks.loop(seconds=600)
     async def poll(self) -> None:

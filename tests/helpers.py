@@ -54,7 +54,7 @@ def downgrade(connection: sqlite3.Connection, version: int) -> None:
 def _undo_settings(connection: sqlite3.Connection) -> None:
     for column in ("post_time", "timezone", "top_papers", "ping_role_id", "paused"):
         connection.execute(f"ALTER TABLE guild_channels DROP COLUMN {column}")
-    for column in ("due_at", "paper_ids"):
+    for column in ("due_at", "paper_ids", "closing_papers"):
         connection.execute(f"ALTER TABLE posts DROP COLUMN {column}")
     connection.execute("ALTER TABLE subscriptions DROP COLUMN kind")
     connection.execute("DROP TABLE member_settings")

@@ -12,7 +12,7 @@ from bot.storage.connection import Connection, now_text
 
 _POST_COLUMNS = (
     "id, guild_id, day, channel_id, header_message_id, thread_id, target_id, "
-    "papers_sent, status, error, sending, header_papers, due_at, paper_ids"
+    "papers_sent, status, error, sending, header_papers, due_at, paper_ids, closing_papers"
 )
 _CHANNEL_COLUMNS = (
     "guild_id, channel_id, since_day, failures, retry_after, last_error, "
@@ -287,16 +287,35 @@ class Posts:
         )
         return {index: (row[3], row[2]) for row in rows for index in range(row[0], row[0] + row[1])}
 
-    async def finish(self, post_id: int) -> None:
-        await self._update(post_id, "status = 'posted', error = NULL, sending = NULL")
+    async def finish(self, post_id: int, closing_papers: int | None) -> None:
+        """The post is done; its closing line counted `closing_papers` papers."""
+        await self._update(
+            post_id,
+            "status = 'posted', error = NULL, sending = NULL, closing_papers = ?",
+            closing_papers,
+        )
 
-    async def reopen_day(self, day: dt.date) -> None:
-        """A day grew: finished posts of it continue with the papers not yet sent."""
+    async def reopen_grown(self, days: Sequence[dt.date] | None = None) -> int:
+        """Finished posts whose header counts fewer papers than their day now has
+        continue with the new ones (of `days`, or of every day); returns how many.
+
+        Only posts in their server's current digest channel: a day posted in a channel
+        the server has since left is not continued there.
+        """
+        grown = (
+            "status = 'posted' AND header_papers < "
+            "(SELECT count(*) FROM appearances WHERE appearances.day = posts.day) "
+            "AND channel_id = "
+            "(SELECT channel_id FROM guild_channels WHERE guild_id = posts.guild_id)"
+        )
+        params = [day.isoformat() for day in days or ()]
+        if days is not None:
+            grown += f" AND day IN ({', '.join('?' * len(params))})"
         async with self._db.transaction():
-            await self._db.execute(
-                "UPDATE posts SET status = 'pending' WHERE day = ? AND status = 'posted'",
-                (day.isoformat(),),
+            written = await self._db.execute(
+                f"UPDATE posts SET status = 'pending' WHERE {grown}", params
             )
+        return max(written.rowcount, 0)
 
     async def _update(self, post_id: int, assignments: str, *values: Any) -> None:
         async with self._db.transaction():
@@ -321,6 +340,7 @@ def _post(row: Sequence[Any]) -> Post:
         header_papers=row[11],
         due_at=dt.datetime.fromisoformat(row[12]) if row[12] else None,
         paper_ids=tuple(json.loads(row[13])) if row[13] else None,
+        closing_papers=row[14],
     )
 
 

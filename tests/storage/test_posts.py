@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.models import NewDigest, NewPaper
 from bot.storage import Database
 
 MAR13, MAR14, MAR15 = dt.date(2026, 3, 13), dt.date(2026, 3, 14), dt.date(2026, 3, 15)
@@ -48,21 +49,51 @@ async def test_a_post_records_each_message_then_finishes(database: Database) -> 
     assert current is not None
     assert (current.header_message_id, current.thread_id, current.papers_sent) == (1001, 1001, 14)
     assert current.error is None  # a message that went through clears the error
-    await posts.finish(post.id)
+    await posts.finish(post.id, 14)
     assert await posts.open_for(GUILD) == []
     latest = await posts.latest(GUILD)
     assert latest is not None and latest.status == "posted"
 
 
-async def test_a_grown_day_reopens_its_finished_posts(database: Database) -> None:
+async def store_day(database: Database, day: dt.date, count: int) -> None:
+    papers = [
+        NewPaper(f"paper {day} {n}", f"Paper {n}", "An abstract.", (), f"paper {n}", "abstract")
+        for n in range(count)
+    ]
+    await database.archive.add_digests([NewDigest(f"{day}-{count}", day, f"{day}-{count}", papers)])
+
+
+async def test_a_finished_post_reopens_when_its_day_has_more_papers_than_its_header(
+    database: Database,
+) -> None:
+    """Growth is read from what is stored, so a day that grew while the bot was down,
+    or just before a crash, is still continued."""
     posts = database.posts
     await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
+    await store_day(database, MAR14, 3)
+    await store_day(database, MAR13, 2)
     post = await posts.request(GUILD, CHANNEL, MAR14, ADMIN)
-    await posts.finish(post.id)
-    await posts.reopen_day(MAR13)
-    assert await posts.open_for(GUILD) == []
-    await posts.reopen_day(MAR14)
+    await posts.record_header(post.id, 1001, 3)
+    await posts.finish(post.id, 3)
+    assert await posts.reopen_grown() == 0
+    await store_day(database, MAR14, 5)  # the day's longer version
+    assert await posts.reopen_grown([MAR13]) == 0
+    assert await posts.reopen_grown([MAR14]) == 1
     assert [p.id for p in await posts.open_for(GUILD)] == [post.id]
+
+
+async def test_a_grown_day_is_not_continued_in_a_channel_the_server_left(
+    database: Database,
+) -> None:
+    posts = database.posts
+    await posts.set_channel(GUILD, CHANNEL, ADMIN, None)
+    await store_day(database, MAR14, 3)
+    post = await posts.request(GUILD, CHANNEL, MAR14, ADMIN)
+    await posts.record_header(post.id, 1001, 3)
+    await posts.finish(post.id, 3)
+    await posts.set_channel(GUILD, OTHER_CHANNEL, ADMIN, None)
+    await store_day(database, MAR14, 5)
+    assert await posts.reopen_grown() == 0
 
 
 async def test_moving_the_channel_moves_unfinished_posts_and_forgets_their_thread(
@@ -74,7 +105,7 @@ async def test_moving_the_channel_moves_unfinished_posts_and_forgets_their_threa
     await posts.record_header(pending.id, 1001)
     await posts.record_target(pending.id, 1001, 1001)
     done = await posts.request(GUILD, CHANNEL, MAR13, ADMIN)
-    await posts.finish(done.id)
+    await posts.finish(done.id, 0)
     await posts.set_channel(GUILD, OTHER_CHANNEL, ADMIN, None)
     moved, kept = await posts.get(pending.id), await posts.get(done.id)
     assert moved is not None and kept is not None

@@ -10,6 +10,9 @@ ALTER TABLE guild_channels ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 -- papers a post shows, chosen when it starts (a server's top N; NULL: the whole day).
 ALTER TABLE posts ADD COLUMN due_at TEXT;
 ALTER TABLE posts ADD COLUMN paper_ids TEXT;
+-- How many papers the post's last closing line counted (NULL: none sent yet): a day
+-- that grows gets a new one only when the post shows more papers.
+ALTER TABLE posts ADD COLUMN closing_papers INTEGER;
 -- Where a member's alerts go in a server (the day's thread, a direct message, or
 -- nowhere), and when a direct message to them last failed.
 CREATE TABLE member_settings (
