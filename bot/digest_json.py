@@ -257,15 +257,8 @@ def _count(value: object) -> int | None:
 
 def _date(value: object) -> dt.date | None:
     """The day of `2026-03-14` or `2026-03-14T09:41:00.000Z` (UTC); None otherwise."""
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.date()
+    moment = _moment(value)
+    return moment.date() if moment else None
 
 
 def _moment(value: object) -> dt.datetime | None:

@@ -15,7 +15,7 @@ from tests.cogs.seen import (
     option_value,
     write_hub_day,
 )
-from tests.simbot import all_pings, pings
+from tests.simbot import pings
 
 WIDGETS = "Ferroelectric Widgets: Scaling [Sparse] Gadgets"
 ABSTRACT = (
@@ -42,16 +42,6 @@ def digest_dir(seeds_dir):
         ],
     )
     return seeds_dir
-
-
-@pytest.fixture
-def world(sim):
-    guild = sim.env.create_guild("Research")
-    sim.channel = guild.create_text_channel("papers")
-    sim.alice = guild.add_member(sim.env.create_user("alice"))
-    sim.bob = guild.add_member(sim.env.create_user("bob"))
-    yield sim
-    assert all_pings(sim.env) == [], "a command pinged someone"
 
 
 async def test_titles_link_to_the_papers_themselves(world):

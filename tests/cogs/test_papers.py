@@ -8,7 +8,7 @@ from simcord.backend.errors import OptionError
 
 from bot.client import EXTENSIONS
 from tests.cogs.seen import assert_within_limits, buttons, entries, titles
-from tests.simbot import all_pings, write_papers
+from tests.simbot import write_papers
 
 NEW_TITLE = "Ferroelectric Memories for Neural Accelerators"
 HOSTILE_TITLE = "@everyone *bold* ||spoiler|| <@123> <@&456> Attack Paper"
@@ -24,16 +24,6 @@ def digest_dir(seeds_dir):
         f"Mar 15, 2026\n\n{HOSTILE_TITLE}\n\n{HOSTILE_ABSTRACT}\n", encoding="utf-8"
     )
     return seeds_dir
-
-
-@pytest.fixture
-def world(sim):
-    guild = sim.env.create_guild("Research")
-    sim.channel = guild.create_text_channel("papers")
-    sim.alice = guild.add_member(sim.env.create_user("alice"))
-    sim.bob = guild.add_member(sim.env.create_user("bob"))
-    yield sim
-    assert all_pings(sim.env) == [], "a command pinged someone"
 
 
 async def test_search_ranks_best_first_and_pages_privately(world):
