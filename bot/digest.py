@@ -162,7 +162,9 @@ def extract_links(text: str) -> tuple[Link, ...]:
     for raw in _URL.findall(text):
         url = trim_url(raw)
         if len(url) > len("https://") and url not in links:
-            links[url] = Link(url, classify_link(url))
+            kind = classify_link(url)
+            if kind is not None:
+                links[url] = Link(url, kind)
     return tuple(links.values())
 
 
@@ -181,8 +183,12 @@ def trim_url(url: str) -> str:
     return url
 
 
-def classify_link(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
+def classify_link(url: str) -> str | None:
+    """ "code" or "project"; None for text no URL parser accepts (`https://[`)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
     is_code = any(host == code or host.endswith("." + code) for code in _CODE_HOSTS)
     return "code" if is_code else "project"
 

@@ -489,6 +489,18 @@ def test_extract_links_ignores_bare_schemes() -> None:
     assert extract_links("no links here") == ()
 
 
+def test_text_that_no_url_parser_accepts_is_no_link_and_no_error() -> None:
+    """Found by `make soak`'s fuzzing: `https://[` made urlsplit raise "Invalid IPv6 URL"
+    and the whole file fail to parse."""
+    assert classify_link("https://[") is None
+    assert extract_links("website https://[ then https://a.io") == (
+        Link("https://a.io", "project"),
+    )
+    digest = parse_bytes(b"Mar 13\n\nA Title\n\nThe website is https://[\n", "soak.txt")
+    assert [paper.title for paper in digest.papers] == ["A Title"]
+    assert digest.papers[0].links == ()
+
+
 def test_unicode_line_separators_inside_an_abstract_do_not_split_it() -> None:
     # str.splitlines() would cut these abstracts in two and mis-pair every paper after.
     content = digest_text(
