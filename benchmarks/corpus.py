@@ -32,7 +32,7 @@ from bot.digest import parse_file
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 CACHE = Path(__file__).resolve().parent / ".cache"
-VERSION = 3  # bump when the generator changes, so stale caches are not reused
+VERSION = 4  # bump when the generator changes, so stale caches are not reused
 
 LAST_DAY = dt.date(2026, 3, 14)  # the archive's newest day; new days follow it
 HEADER = (
@@ -303,7 +303,7 @@ class Corpus:
         return sorted((self.folder / "new-json").iterdir())
 
 
-def corpus(papers: int, seed: int, new_days: int = 8) -> Corpus:
+def corpus(papers: int, seed: int, new_days: int = 21) -> Corpus:
     """The archive of `papers` for `seed`, generated on first use and cached."""
     folder = CACHE / f"corpus-v{VERSION}-seed{seed}-{papers}"
     lexicon = build_lexicon(papers, seed)
