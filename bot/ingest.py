@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 
-from bot import names, text
+from bot import acronyms, names, text
 from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
 from bot.models import IngestOutcome, NewDigest, NewPaper, distinct_key
 from bot.search import Catalog
@@ -113,6 +113,7 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             meta=meta,
             index_authors=names.index_text(meta.authors) if meta else "",
             terms=frozenset((*title_terms, *abstract_terms)) if keep_terms else None,
+            acronyms=frozenset(acronyms.definitions(paper.abstract)),
         )
     return list(papers.values())
 

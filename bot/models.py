@@ -71,6 +71,8 @@ class NewPaper:
     # day, whose terms go on to the vocabulary); splitting the index text again costs
     # more than keeping the stemmed words' sets.
     terms: frozenset[str] | None = None
+    # (acronym, expansion) pairs the abstract defines (bot.acronyms.definitions).
+    acronyms: frozenset[tuple[str, str]] = frozenset()
 
     def vocabulary(self) -> frozenset[str]:
         """The distinct index terms of title and abstract."""

@@ -31,7 +31,9 @@ KEPT = {
     "terms": "SELECT term, doc, cnt FROM paper_vocab ORDER BY term",
     "titles": "SELECT rowid FROM title_fts WHERE title_fts MATCH 'concept' ORDER BY rowid",
     "term_counts": "SELECT * FROM term_counts ORDER BY term",
-    "meta": "SELECT * FROM meta WHERE key NOT LIKE 'command_tree%' ORDER BY key",
+    # acronyms_upto: migration 13's, counted on from 0 by the next start (test_acronyms).
+    "meta": "SELECT * FROM meta WHERE key NOT LIKE 'command_tree%' "
+    "AND key != 'acronyms_upto' ORDER BY key",
     "guild_channels": "SELECT guild_id, channel_id, since_day, configured_by, configured_at, "
     "failures, retry_after, last_error FROM guild_channels",
     "posts": "SELECT id, guild_id, day, channel_id, requested_by, header_message_id, "
