@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Literal
 
 from bot import names
 from bot.models import NewPaper, TermCounts
@@ -30,6 +32,25 @@ FTS_NORMAL = {"automerge": 0, "crisismerge": 16, "hashsize": 1024 * 1024}
 FTS_BULK = {"automerge": 0, "crisismerge": 64, "hashsize": 8 * 1024 * 1024}
 BULK_LOAD_MARK = "bulk_load"  # meta key present while a bulk load runs
 TERM_COUNTS_UPTO = "term_counts_upto"  # meta key: the newest paper term_counts counts
+_CANDIDATE_TABLES = {"paper": "paper_fts", "title": "title_fts"}
+# How `candidates` ranks each table: paper_fts weighs title terms TITLE_WEIGHT times.
+TITLE_WEIGHT = 5.0
+_RANKS = {"paper": f"bm25(paper_fts, {TITLE_WEIGHT}, 1.0)", "title": "rank"}
+
+
+@dataclass(frozen=True)
+class CandidateQuery:
+    """One bounded source of search candidates.
+
+    `table` is "paper" (paper_fts: stemmed title and abstract terms) or "title"
+    (title_fts: raw title words); `order` is "newest" (cheap: FTS5 stops after `limit`
+    rows) or "rank" (the best by BM25, which reads every doclist of `match`).
+    """
+
+    table: Literal["paper", "title"]
+    match: str
+    limit: int
+    order: Literal["newest", "rank"]
 
 
 class SearchIndex:
@@ -89,6 +110,35 @@ class SearchIndex:
             (title_weight, match, limit),
         )
         return [(row[0], row[1]) for row in rows]
+
+    async def candidates(self, queries: Sequence[CandidateQuery]) -> list[list[int]]:
+        """Several bounded full-text queries in one statement: for each, the ids of its
+        matches (see `CandidateQuery`), in its order."""
+        if not queries:
+            return []
+        parts: list[str] = []
+        params: list[object] = []
+        for index, query in enumerate(queries):
+            table = _CANDIDATE_TABLES[query.table]
+            by = "rowid DESC" if query.order == "newest" else _RANKS[query.table]
+            parts.append(
+                f"SELECT {index}, rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
+                f"ORDER BY {by} LIMIT ?)"
+            )
+            params += [query.match, query.limit]
+        found: list[list[int]] = [[] for _ in queries]
+        for index, paper_id in await self._db.rows(" UNION ALL ".join(parts), params):
+            found[index].append(paper_id)
+        return found
+
+    async def field_lengths(self) -> tuple[float, float]:
+        """Average terms per title and per abstract in paper_fts (FTS5's own totals, read
+        from its averages record), or (0, 0) when it is empty."""
+        block = await self._db.scalar("SELECT block FROM paper_fts_data WHERE id = 1")
+        values = _varints(block or b"")
+        if len(values) < 3 or values[0] == 0:
+            return 0.0, 0.0
+        return values[1] / values[0], values[2] / values[0]
 
     async def newest_matches(self, match: str, limit: int) -> list[int]:
         """Ids of up to `limit` of the newest papers matching, unscored (nothing is ranked)."""
@@ -300,3 +350,24 @@ class SearchIndex:
                 )
             await self._db.put_meta(TERM_COUNTS_UPTO, str(counts.upto))
         return True
+
+
+def _varints(data: bytes) -> list[int]:
+    """SQLite's big-endian varints (FTS5's averages record is a run of them)."""
+    values: list[int] = []
+    index = 0
+    while index < len(data):
+        value = 0
+        for step in range(9):
+            if index >= len(data):  # cut short: not FTS5's record
+                return values
+            byte = data[index]
+            index += 1
+            if step == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        values.append(value)
+    return values
