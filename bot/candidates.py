@@ -1,0 +1,241 @@
+"""Which papers `/search` scores: bounded candidate sources over the whole archive.
+
+FTS5 offers two cheap operations: anything over short doclists (titles, rare words),
+and the newest matches (`ORDER BY rowid DESC` with a small limit). BM25 over a common
+word reads its whole doclist. So the candidates come from sources that are each
+bounded, most of them over the whole archive so that a strong match is found however
+old it is (see `candidate_queries`); they are asked for in one statement
+(`SearchIndex.candidates`) and then all scored alike (bot.ranking).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
+
+from bot import text
+from bot.query import QueryPlan, quote
+from bot.ranking import Concept
+from bot.storage.acronym_counts import AcronymCounts, Expansions
+from bot.storage.search_index import CandidateQuery, SearchIndex
+
+TITLE_TERM_SHARE = 0.5  # title evidence uses the query's words in at most half the papers
+RANKED_TITLE_SHARE = 0.2  # BM25 orders title matches only of words in at most 20% of papers
+TITLE_CANDIDATES = 60  # titles holding every such word, best by BM25 over titles
+NAME_CANDIDATES = 20  # titles that start with the query
+PAIR_QUERIES = 6  # title pairs of the query's words asked for, rarest pairs first
+PAIR_CANDIDATES = 20  # titles asked for per pair
+RARE_POSTINGS = 5000  # the rarest words whose papers add up to this are ranked by BM25,
+RARE_SHARE = 0.05  # and to at most this share of the archive
+RARE_CANDIDATES = 20
+PHRASE_CANDIDATES = 20  # newest papers holding two query words as a phrase
+CANDIDATES = 20  # newest papers holding every (selective) word: what is new stays found
+COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' AND
+# The latency goal grows with the archive (/search p95: 10 ms up to 100k papers, 50 ms
+# at 1M), and so do the whole-archive limits above (not the newest ones): times the
+# archive's size over BUDGET_PAPERS, from 1 up to MAX_BUDGET.
+BUDGET_PAPERS = 100_000
+MAX_BUDGET = 5
+ACRONYM_PAPERS = 2  # a lowercase word is read as an acronym once this many papers define it
+
+
+class CandidateFinder:
+    """Candidate ids for a query, and the concepts (acronyms expanded) it stands for."""
+
+    def __init__(self, index: SearchIndex, acronyms: AcronymCounts) -> None:
+        self._index = index
+        self._acronyms = acronyms
+        # Acronyms that ACRONYM_PAPERS papers define, read again after papers are added;
+        # a word typed in capitals is looked up in the database instead.
+        self._defined: Expansions | None = None
+
+    def forget(self) -> None:
+        """Papers were added: read the defined acronyms again when next needed."""
+        self._defined = None
+
+    async def concepts(self, query: str, plan: QueryPlan) -> list[Concept]:
+        """The plan's terms, with the expansion of each that the archive defines as an
+        acronym: typed in capitals (`NLP`), or defined by ACRONYM_PAPERS papers."""
+        capitals = {
+            term
+            for word in query.split()
+            if sum(char.isupper() for char in word) >= 2
+            for term in text.terms(word)
+        }
+        if self._defined is None:
+            self._defined = await self._acronyms.defined(ACRONYM_PAPERS)
+        known = self._defined
+        defined = {term: known[term] for term in plan.terms if term in known}
+        if asked := [term for term in plan.terms if term in capitals and term not in defined]:
+            defined.update(await self._acronyms.expansions(asked))
+        concepts = []
+        for term in plan.terms:
+            typed = plan.typed.get(term)
+            rows = defined.get(term)
+            if not rows or (term not in capitals and rows[0][1] < ACRONYM_PAPERS):
+                concepts.append(Concept(term, typed))
+                continue
+            stems = tuple(text.terms(rows[0][0]))
+            spellings = tuple(spelt for spelt, _ in rows if tuple(text.terms(spelt)) == stems)
+            concepts.append(Concept(term, typed, stems, spellings))
+        return concepts
+
+    async def find(
+        self,
+        query: str,
+        plan: QueryPlan,
+        concepts: Sequence[Concept],
+        papers: Mapping[str, int],
+        total: int,
+    ) -> dict[int, None]:
+        """Candidate ids from every source, in a dict (ordered, no repeats).
+
+        `papers`: each concept's term -> the papers holding it; `total`: all papers.
+        """
+        queries = candidate_queries(query, plan, concepts, papers, total)
+        results = await self._index.candidates(queries)
+        if not results[-1] and len(concepts) > 1:  # no paper holds every selective word
+            any_term = " OR ".join(index_group(concept) for concept in concepts)
+            results.append(await self._index.newest_matches(any_term, CANDIDATES))
+        found: dict[int, None] = {}
+        for ids in results:
+            found.update(dict.fromkeys(ids))
+        return found
+
+
+def budget(total: int) -> int:
+    """How many times the base candidate limits an archive of `total` papers affords."""
+    return max(1, min(MAX_BUDGET, total // BUDGET_PAPERS))
+
+
+def candidate_queries(
+    query: str,
+    plan: QueryPlan,
+    concepts: Sequence[Concept],
+    papers: Mapping[str, int],
+    total: int,
+) -> list[CandidateQuery]:
+    """The bounded sources, in the order they are asked; the last is always the newest
+    papers holding every selective word."""
+    total = max(total, 1)
+    times = budget(total)
+    titled = {concept.term: title_group(concept) for concept in concepts}
+    indexed = {concept.term: index_group(concept) for concept in concepts}
+    selective = [c.term for c in concepts if papers[c.term] <= TITLE_TERM_SHARE * total]
+    queries: list[CandidateQuery] = []
+    # Titles holding every selective word (every word, newest, when none is).
+    ranked = bool(selective) and all(
+        papers[term] <= RANKED_TITLE_SHARE * total for term in selective
+    )
+    every = " AND ".join(titled[term] for term in (selective or plan.terms))
+    if ranked:
+        queries.append(CandidateQuery("title", every, TITLE_CANDIDATES * times, "rank"))
+    else:
+        queries.append(CandidateQuery("title", every, CANDIDATES, "newest"))
+    # Titles holding the query's words as a phrase ("in-context learning"), typos
+    # corrected.
+    words = corrected_words(query, plan)
+    content = [word for word in words if word not in text.STOPWORDS]
+    if len(concepts) > 1 and len(content) > 1:  # stopwords' title doclists are long
+        queries.append(CandidateQuery("title", quote(" ".join(content)), NAME_CANDIDATES, "rank"))
+    # Titles that start with the query (its first words): "TALC", "Mirostat".
+    if words:
+        start = "^" + quote(" ".join(words[:4]))
+        queries.append(CandidateQuery("title", start, NAME_CANDIDATES, "newest"))
+    # Titles holding two of the query's selective words, the rarest pairs first.
+    if len(concepts) >= 3:
+        pairs = sorted(
+            (papers[first] * papers[second], first, second)
+            for index, first in enumerate(selective)
+            for second in selective[index + 1 :]
+        )
+        for _, first, second in pairs[:PAIR_QUERIES]:
+            rare_pair = max(papers[first], papers[second]) <= RANKED_TITLE_SHARE * total
+            both = f"{titled[first]} AND {titled[second]}"
+            limit = PAIR_CANDIDATES * times
+            if rare_pair:
+                queries.append(CandidateQuery("title", both, limit, "rank"))
+            else:
+                queries.append(CandidateQuery("title", both, limit, "newest"))
+    # Papers holding the rarest words, by BM25 over the whole archive.
+    rare: list[str] = []
+    postings = 0
+    for term in sorted(papers, key=papers.__getitem__):
+        postings += papers[term]
+        if postings > min(RARE_POSTINGS * times, RARE_SHARE * total):
+            break
+        rare.append(indexed[term])
+    if rare:
+        # Results of one or two words hold them all: BM25 then scores only those papers.
+        joiner = " AND " if len(concepts) <= 2 and len(rare) == len(concepts) else " OR "
+        queries.append(CandidateQuery("paper", joiner.join(rare), RARE_CANDIDATES * times, "rank"))
+    # The newest papers holding two neighbouring query words as a phrase.
+    if phrases := query_phrases(query):
+        queries.append(CandidateQuery("paper", " OR ".join(phrases), PHRASE_CANDIDATES, "newest"))
+    # The newest papers holding every selective word (any word when none holds all).
+    chosen = selective_terms([c.term for c in concepts], papers, total)
+    every_word = " AND ".join(indexed[t] for t in chosen)
+    queries.append(CandidateQuery("paper", every_word, CANDIDATES, "newest"))
+    return queries
+
+
+def selective_terms(terms: Sequence[str], papers: Mapping[str, int], total: int) -> list[str]:
+    """The terms worth matching on: a term in over COMMON_SHARE of papers says little and
+    costs a lot, and is left out when rarer terms remain (the scorer still counts it)."""
+    rare = [term for term in terms if papers[term] <= COMMON_SHARE * max(total, 1)]
+    return rare or list(terms)
+
+
+def title_group(concept: Concept) -> str:
+    """An FTS5 expression for `concept` in title_fts, which holds raw (unstemmed) words:
+    each inflection whose stem is the term (`scene OR scenes`), or the expansion."""
+    spellings = inflections(concept.term, concept.typed)
+    alternatives = [quote(word) for word in spellings]
+    alternatives += [quote(spelt) for spelt in concept.spellings]
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def index_group(concept: Concept) -> str:
+    """An FTS5 expression for `concept` in paper_fts (stemmed terms)."""
+    if not concept.expansion:
+        return quote(concept.term)
+    return f"({quote(concept.term)} OR {quote(' '.join(concept.expansion))})"
+
+
+def inflections(term: str, typed: str | None = None) -> list[str]:
+    """The words that `text.stem` reduces to `term` among its usual inflections (plus
+    the word as typed): title_fts holds words as written."""
+    guesses = {term, typed or term}
+    for ending in ("s", "e", "es", "ed", "d", "ing"):
+        guesses.add(term + ending)
+    if term:
+        guesses.update((term + term[-1] + "ing", term + term[-1] + "ed"))
+        if term.endswith("y"):
+            guesses.add(term[:-1] + "ies")
+    return sorted(word for word in guesses if text.stem(word) == term)
+
+
+def corrected_words(query: str, plan: QueryPlan) -> list[str]:
+    """The query's words, each misspelt one replaced by its correction when that is a
+    word (a stem such as `languag` is not): title_fts holds words as written."""
+    words = []
+    for word in text.words(query):
+        corrected = plan.corrections.get(text.stem(word))
+        if corrected is not None and text.stem(corrected) == corrected:
+            word = corrected
+        words.append(word)
+    return words
+
+
+def query_phrases(query: str) -> list[str]:
+    """Neighbouring content words of the query, with any stopword between, as FTS5
+    phrases of index terms ("prompting methods", "survey of prompting")."""
+    terms = text.terms(query)
+    content = [index for index, term in enumerate(terms) if term not in text.STOPWORDS]
+    return [
+        quote(" ".join(terms[first : second + 1]))
+        for first, second in pairwise(content)
+        if second - first <= 2 and terms[first] != terms[second]
+    ]
