@@ -30,6 +30,12 @@ RARE_SHARE = 0.05  # and to at most this share of the archive
 RARE_CANDIDATES = 20
 PHRASE_CANDIDATES = 20  # newest papers holding two query words as a phrase
 CANDIDATES = 20  # newest papers holding every (selective) word: what is new stays found
+# Papers about the query's words (focus_fts: title terms and terms the abstract repeats),
+# best by BM25: the query's words whose focus doclists add up to FOCUS_POSTINGS, rarest
+# first; only words in at most FOCUS_SHARE of papers are looked up (counting reads them).
+FOCUS_POSTINGS = 2000
+FOCUS_SHARE = 0.2
+FOCUS_CANDIDATES = 50
 COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' AND
 # The latency goal grows with the archive (/search p95: 10 ms up to 100k papers, 50 ms
 # at 1M), and so do the whole-archive limits above (not the newest ones): times the
@@ -93,6 +99,10 @@ class CandidateFinder:
         `papers`: each concept's term -> the papers holding it; `total`: all papers.
         """
         queries = candidate_queries(query, plan, concepts, papers, total)
+        looked_up = [c.term for c in concepts if papers[c.term] <= FOCUS_SHARE * max(total, 1)]
+        focus = focus_query(concepts, await self._index.focus_counts(looked_up), total)
+        if focus is not None:
+            queries.insert(0, focus)
         results = await self._index.candidates(queries)
         if not results[-1] and len(concepts) > 1:  # no paper holds every selective word
             any_term = " OR ".join(index_group(concept) for concept in concepts)
@@ -106,6 +116,26 @@ class CandidateFinder:
 def budget(total: int) -> int:
     """How many times the base candidate limits an archive of `total` papers affords."""
     return max(1, min(MAX_BUDGET, total // BUDGET_PAPERS))
+
+
+def focus_query(
+    concepts: Sequence[Concept], focus_papers: Mapping[str, int], total: int
+) -> CandidateQuery | None:
+    """The papers about the query's rarest words (by their focus doclists, `focus_papers`),
+    best by BM25 over focus_fts; None when even the rarest is too common."""
+    chosen: list[str] = []
+    postings = 0
+    by_term = {concept.term: concept for concept in concepts}
+    for term in sorted(focus_papers, key=focus_papers.__getitem__):
+        postings += focus_papers[term]
+        if postings > FOCUS_POSTINGS * budget(total):
+            break
+        chosen.append(index_group(by_term[term]))
+    if not chosen:
+        return None
+    return CandidateQuery(
+        "focus", " OR ".join(chosen), FOCUS_CANDIDATES * budget(total), "rank", "focus"
+    )
 
 
 def candidate_queries(
@@ -129,19 +159,20 @@ def candidate_queries(
     )
     every = " AND ".join(titled[term] for term in (selective or plan.terms))
     if ranked:
-        queries.append(CandidateQuery("title", every, TITLE_CANDIDATES * times, "rank"))
+        queries.append(CandidateQuery("title", every, TITLE_CANDIDATES * times, "rank", "title"))
     else:
-        queries.append(CandidateQuery("title", every, CANDIDATES, "newest"))
+        queries.append(CandidateQuery("title", every, CANDIDATES, "newest", "title"))
     # Titles holding the query's words as a phrase ("in-context learning"), typos
     # corrected.
     words = corrected_words(query, plan)
     content = [word for word in words if word not in text.STOPWORDS]
     if len(concepts) > 1 and len(content) > 1:  # stopwords' title doclists are long
-        queries.append(CandidateQuery("title", quote(" ".join(content)), NAME_CANDIDATES, "rank"))
+        phrase = quote(" ".join(content))
+        queries.append(CandidateQuery("title", phrase, NAME_CANDIDATES, "rank", "title phrase"))
     # Titles that start with the query (its first words): "TALC", "Mirostat".
     if words:
         start = "^" + quote(" ".join(words[:4]))
-        queries.append(CandidateQuery("title", start, NAME_CANDIDATES, "newest"))
+        queries.append(CandidateQuery("title", start, NAME_CANDIDATES, "newest", "title start"))
     # Titles holding two of the query's selective words, the rarest pairs first.
     if len(concepts) >= 3:
         pairs = sorted(
@@ -154,9 +185,9 @@ def candidate_queries(
             both = f"{titled[first]} AND {titled[second]}"
             limit = PAIR_CANDIDATES * times
             if rare_pair:
-                queries.append(CandidateQuery("title", both, limit, "rank"))
+                queries.append(CandidateQuery("title", both, limit, "rank", "title pair"))
             else:
-                queries.append(CandidateQuery("title", both, limit, "newest"))
+                queries.append(CandidateQuery("title", both, limit, "newest", "title pair"))
     # Papers holding the rarest words, by BM25 over the whole archive.
     rare: list[str] = []
     postings = 0
@@ -168,14 +199,19 @@ def candidate_queries(
     if rare:
         # Results of one or two words hold them all: BM25 then scores only those papers.
         joiner = " AND " if len(concepts) <= 2 and len(rare) == len(concepts) else " OR "
-        queries.append(CandidateQuery("paper", joiner.join(rare), RARE_CANDIDATES * times, "rank"))
+        rare_match = joiner.join(rare)
+        queries.append(
+            CandidateQuery("paper", rare_match, RARE_CANDIDATES * times, "rank", "rare words")
+        )
     # The newest papers holding two neighbouring query words as a phrase.
     if phrases := query_phrases(query):
-        queries.append(CandidateQuery("paper", " OR ".join(phrases), PHRASE_CANDIDATES, "newest"))
+        queries.append(
+            CandidateQuery("paper", " OR ".join(phrases), PHRASE_CANDIDATES, "newest", "phrases")
+        )
     # The newest papers holding every selective word (any word when none holds all).
     chosen = selective_terms([c.term for c in concepts], papers, total)
     every_word = " AND ".join(indexed[t] for t in chosen)
-    queries.append(CandidateQuery("paper", every_word, CANDIDATES, "newest"))
+    queries.append(CandidateQuery("paper", every_word, CANDIDATES, "newest", "newest"))
     return queries
 
 

@@ -103,6 +103,7 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             arxiv_ids.add(arxiv_id)
         title_terms = text.terms(paper.title)
         abstract_terms = text.terms(paper.abstract)
+        focus_title, focus_repeated = text.focus_terms(title_terms, abstract_terms)
         papers[key] = NewPaper(
             title_key=key,
             title=paper.title,
@@ -110,6 +111,8 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             links=paper.links,
             index_title=" ".join(title_terms),
             index_abstract=" ".join(abstract_terms),
+            focus_title=focus_title,
+            focus_repeated=focus_repeated,
             meta=meta,
             index_authors=names.index_text(meta.authors) if meta else "",
             terms=frozenset((*title_terms, *abstract_terms)) if keep_terms else None,

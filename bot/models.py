@@ -63,6 +63,10 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
+    # bot.text.focus_terms: what the paper is about (its title's terms, and those its
+    # abstract repeats), for the focus index.
+    focus_title: str = ""
+    focus_repeated: str = ""
     # From a Hub day: its metadata (None for a text digest, which never changes what
     # is stored), and the author index text (bot.names.index_text).
     meta: PaperMeta | None = None

@@ -8,7 +8,6 @@ grow with the archive and an old paper is found as readily as a new one.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import random
@@ -17,10 +16,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
-from bot import acronyms, matching, ranking, text
+from bot import matching, ranking, text
 from bot.arxiv import arxiv_reference
 from bot.author_search import author_preview, author_query
 from bot.candidates import CandidateFinder
+from bot.catch_up import catch_up
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
 from bot.query import (
@@ -35,7 +35,7 @@ from bot.query import (
 from bot.ranking import MAX_RESULTS, Lengths, Scorer
 from bot.storage import Database
 from bot.storage.search_index import TITLE_WEIGHT
-from bot.vocabulary import CATCH_UP_BATCH, Vocabulary, load_term_counts
+from bot.vocabulary import Vocabulary, load_term_counts
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -106,32 +106,14 @@ class Catalog:
 
     async def reload(self) -> None:
         """Read the vocabulary and paper count afresh (at start, after a bulk load);
-        count the acronyms of papers stored before they were counted."""
+        count and index what papers stored before an upgrade lack (bot.catch_up)."""
         self.vocabulary = Vocabulary(await load_term_counts(self.db))
         self.paper_total = await self.db.archive.max_paper_id()
         self._days = None
         title, abstract = await self.db.index.field_lengths()
         self._lengths = Lengths(title, abstract) if title and abstract else Lengths()
-        await self._count_acronyms()
+        await catch_up(self.db)
         self._finder.forget()
-
-    async def _count_acronyms(self) -> None:
-        """Count the acronym definitions of papers stored before the acronyms table
-        existed (a first start after upgrading; new papers are counted as stored)."""
-        upto = await self.db.acronyms.upto()
-        if upto is None:
-            return
-        newest = await self.db.archive.max_paper_id()
-        if upto < newest:
-            log.info("counting the acronyms defined in papers %d to %d", upto + 1, newest)
-        while upto < newest and (
-            batch := await self.db.archive.texts_after(upto, newest, CATCH_UP_BATCH)
-        ):
-            abstracts = [abstract for _, _, abstract in batch]
-            found = await asyncio.to_thread(_definitions, abstracts)
-            if not await self.db.acronyms.count(found, after=upto, upto=batch[-1][0]):
-                return  # another process counts them
-            upto = batch[-1][0]
 
     def plan(self, query: str) -> QueryPlan:
         return make_plan(self.vocabulary, query)
@@ -331,7 +313,3 @@ def _title_coverage(title: str, terms: Sequence[str]) -> int:
     """How many of `terms` the title holds."""
     title_terms = set(text.terms(title))
     return sum(term in title_terms for term in terms)
-
-
-def _definitions(abstracts: Sequence[str]) -> list[set[tuple[str, str]]]:
-    return [acronyms.definitions(abstract) for abstract in abstracts]

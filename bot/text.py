@@ -68,6 +68,7 @@ STOPWORDS = frozenset(
     }
 )
 
+FOCUS_REPEATS = 3  # see focus_terms: measured at 100k papers, 3 and 5 alike, 1 worse
 _UNDOUBLE_KEEP = frozenset("lsz")
 _STEMMED_ENDINGS = frozenset("sgde")  # the last letters of every ending stem() removes
 _VOWELS = frozenset("aeiouy")
@@ -159,6 +160,23 @@ def unspaced_runs(text: str) -> list[str]:
 def title_key(title: str) -> str:
     """The identity of a paper: its title with case, spacing and punctuation folded."""
     return " ".join(words(title))
+
+
+def focus_terms(title_terms: Iterable[str], abstract_terms: Iterable[str]) -> tuple[str, str]:
+    """What a paper is about, as index text: its distinct title terms, and the terms its
+    abstract uses more than once (its subject recurs), each written once for every
+    further use up to FOCUS_REPEATS, so that BM25 sees how much; stopwords left out."""
+    title = " ".join(term for term in dict.fromkeys(title_terms) if term not in STOPWORDS)
+    uses: dict[str, int] = {}
+    for term in abstract_terms:
+        uses[term] = uses.get(term, 0) + 1
+    repeated = [
+        term
+        for term, count in uses.items()
+        if count > 1 and term not in STOPWORDS
+        for _ in range(min(count - 1, FOCUS_REPEATS))
+    ]
+    return title, " ".join(repeated)
 
 
 def content_terms(query_terms: Iterable[str]) -> list[str]:

@@ -96,6 +96,8 @@ STORED = {
     "authors": "SELECT term, doc, cnt FROM author_vocab ORDER BY term",
     "acronyms": "SELECT acronym, expansion, papers FROM acronyms ORDER BY acronym, expansion",
     "acronyms counted": "SELECT value FROM meta WHERE key = 'acronyms_upto'",
+    "focus": "SELECT term, doc, cnt FROM focus_vocab ORDER BY term",
+    "focus indexed": "SELECT value FROM meta WHERE key = 'focus_upto'",
 }
 
 

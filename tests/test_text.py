@@ -112,3 +112,14 @@ def test_ascii_fast_split_agrees_with_the_unicode_rule(sample: str) -> None:
     # (fold: NFKC, case folding, invisible format characters dropped).
     general = re.findall(r"[^\W_]+", text.fold(sample))
     assert text.words(sample) == general
+
+
+def test_focus_terms_are_title_terms_and_what_the_abstract_repeats() -> None:
+    title, repeated = text.focus_terms(
+        text.terms("Trees of Thought for the Models"),
+        text.terms("A tree, trees and a tree-like tree of the models; thought once. The the."),
+    )
+    assert title == "tre thought model"  # distinct, stemmed, no stopwords
+    # "tre" used five times: once for each further use, at most FOCUS_REPEATS times.
+    assert repeated == " ".join(["tre"] * text.FOCUS_REPEATS)
+    assert text.focus_terms([], []) == ("", "")
