@@ -16,7 +16,6 @@ from itertools import pairwise
 from bot import text
 from bot.query import QueryPlan, quote
 from bot.ranking import Concept
-from bot.storage.acronym_counts import AcronymCounts, Expansions
 from bot.storage.search_index import CandidateQuery, SearchIndex
 
 TITLE_TERM_SHARE = 0.5  # title evidence uses the query's words in at most half the papers
@@ -42,49 +41,13 @@ COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' A
 # archive's size over BUDGET_PAPERS, from 1 up to MAX_BUDGET.
 BUDGET_PAPERS = 100_000
 MAX_BUDGET = 5
-ACRONYM_PAPERS = 2  # a lowercase word is read as an acronym once this many papers define it
 
 
 class CandidateFinder:
-    """Candidate ids for a query, and the concepts (acronyms expanded) it stands for."""
+    """Candidate ids for a query's concepts (bot.concepts)."""
 
-    def __init__(self, index: SearchIndex, acronyms: AcronymCounts) -> None:
+    def __init__(self, index: SearchIndex) -> None:
         self._index = index
-        self._acronyms = acronyms
-        # Acronyms that ACRONYM_PAPERS papers define, read again after papers are added;
-        # a word typed in capitals is looked up in the database instead.
-        self._defined: Expansions | None = None
-
-    def forget(self) -> None:
-        """Papers were added: read the defined acronyms again when next needed."""
-        self._defined = None
-
-    async def concepts(self, query: str, plan: QueryPlan) -> list[Concept]:
-        """The plan's terms, with the expansion of each that the archive defines as an
-        acronym: typed in capitals (`NLP`), or defined by ACRONYM_PAPERS papers."""
-        capitals = {
-            term
-            for word in query.split()
-            if sum(char.isupper() for char in word) >= 2
-            for term in text.terms(word)
-        }
-        if self._defined is None:
-            self._defined = await self._acronyms.defined(ACRONYM_PAPERS)
-        known = self._defined
-        defined = {term: known[term] for term in plan.terms if term in known}
-        if asked := [term for term in plan.terms if term in capitals and term not in defined]:
-            defined.update(await self._acronyms.expansions(asked))
-        concepts = []
-        for term in plan.terms:
-            typed = plan.typed.get(term)
-            rows = defined.get(term)
-            if not rows or (term not in capitals and rows[0][1] < ACRONYM_PAPERS):
-                concepts.append(Concept(term, typed))
-                continue
-            stems = tuple(text.terms(rows[0][0]))
-            spellings = tuple(spelt for spelt, _ in rows if tuple(text.terms(spelt)) == stems)
-            concepts.append(Concept(term, typed, stems, spellings))
-        return concepts
 
     async def find(
         self,
@@ -165,9 +128,7 @@ def candidate_queries(
     # Titles holding the query's words as a phrase ("in-context learning"), typos
     # corrected.
     words = corrected_words(query, plan)
-    content = [word for word in words if word not in text.STOPWORDS]
-    if len(concepts) > 1 and len(content) > 1:  # stopwords' title doclists are long
-        phrase = quote(" ".join(content))
+    if len(concepts) > 1 and (phrase := title_phrase(words)):
         queries.append(CandidateQuery("title", phrase, NAME_CANDIDATES, "rank", "title phrase"))
     # Titles that start with the query (its first words): "TALC", "Mirostat".
     if words:
@@ -227,7 +188,7 @@ def title_group(concept: Concept) -> str:
     each inflection whose stem is the term (`scene OR scenes`), or the expansion."""
     spellings = inflections(concept.term, concept.typed)
     alternatives = [quote(word) for word in spellings]
-    alternatives += [quote(spelt) for spelt in concept.spellings]
+    alternatives += [title_phrase(spelt.split()) or quote(spelt) for spelt in concept.spellings]
     if len(alternatives) == 1:
         return alternatives[0]
     return "(" + " OR ".join(alternatives) + ")"
@@ -263,6 +224,20 @@ def corrected_words(query: str, plan: QueryPlan) -> list[str]:
             word = corrected
         words.append(word)
     return words
+
+
+def title_phrase(words: Sequence[str]) -> str | None:
+    """The query's content words as a title_fts phrase ("tree of thought": the words in
+    order, or within as many words of each other as stopwords stand between them: a
+    stopword's title doclist is long); None for fewer than two content words."""
+    content = [index for index, word in enumerate(words) if word not in text.STOPWORDS]
+    if len(content) < 2:
+        return None
+    phrases = " ".join(quote(words[index]) for index in content)
+    between = content[-1] - content[0] + 1 - len(content)
+    if not between:
+        return quote(" ".join(words[index] for index in content))
+    return f"NEAR({phrases}, {between})"
 
 
 def query_phrases(query: str) -> list[str]:

@@ -20,11 +20,11 @@ from bot.vocabulary import Vocabulary
 
 MAX_QUERY_CHARS = 300  # a search query, title or topic, in Discord and the CLI alike
 # In a query of this many content words or more, a short word that no paper holds is
-# left out rather than corrected: a word of a few letters is one edit away from many
-# others (`stop` -> `step`, `twice` -> `taic`), most likely a plain English word the
-# archive lacks, and the other words carry the query.
+# left out rather than corrected: a word of a few letters is one or two edits away from
+# many others (`stop` -> `step`, `twice` -> `taic`, `versus` -> `vearsus`), most likely
+# a plain English word the archive lacks, and the other words carry the query.
 LONG_QUERY_WORDS = 3
-SHORT_WORD = 6  # letters: shorter words are not corrected in a long query
+SHORT_WORD = 7  # letters: shorter words are not corrected in a long query
 
 
 @dataclass(frozen=True)

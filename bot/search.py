@@ -21,6 +21,7 @@ from bot.arxiv import arxiv_reference
 from bot.author_search import author_preview, author_query
 from bot.candidates import CandidateFinder
 from bot.catch_up import catch_up
+from bot.concepts import ConceptReader
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
 from bot.query import (
@@ -82,7 +83,8 @@ class Catalog:
         self._days: list[DaySummary] | None = None
         self.paper_total = 0
         self._lengths = Lengths()
-        self._finder = CandidateFinder(database.index, database.acronyms)
+        self._finder = CandidateFinder(database.index)
+        self._concepts = ConceptReader(database.acronyms)
 
     def note_ingested(self, new_papers: Sequence[Iterable[str]]) -> None:
         """Learn the terms of newly stored papers (their distinct terms, one collection
@@ -90,7 +92,7 @@ class Catalog:
         self.vocabulary.add_documents(new_papers)
         self.paper_total += len(new_papers)
         self._days = None
-        self._finder.forget()
+        self._concepts.forget()
 
     async def tidy(self) -> int:
         """Upkeep after a pass has posted: settle the vocabulary, merge the index
@@ -113,7 +115,7 @@ class Catalog:
         title, abstract = await self.db.index.field_lengths()
         self._lengths = Lengths(title, abstract) if title and abstract else Lengths()
         await catch_up(self.db)
-        self._finder.forget()
+        self._concepts.forget()
 
     def plan(self, query: str) -> QueryPlan:
         return make_plan(self.vocabulary, query)
@@ -167,7 +169,7 @@ class Catalog:
         plan = plan or self.plan(query)
         if not plan.terms:
             return []
-        concepts = await self._finder.concepts(query, plan)
+        concepts = await self._concepts.read(query, plan)
         total = max(self.paper_total, 1)
         papers = {concept.term: self.vocabulary.count(concept.term) for concept in concepts}
         candidates = await self._finder.find(query, plan, concepts, papers, total)

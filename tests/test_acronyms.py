@@ -9,7 +9,7 @@ import pytest
 
 from bot import text
 from bot.acronyms import definitions
-from bot.candidates import CandidateFinder
+from bot.concepts import ConceptReader
 from bot.ingest import ingest_file, ingest_paths
 from bot.search import Catalog
 from bot.storage import Database
@@ -111,8 +111,19 @@ async def test_an_acronym_one_paper_defines_is_expanded_only_in_capitals(seeded:
     assert (await seeded.db.acronyms.expansions(["car"]))["car"] == [
         ("conceptualization augmented reasoner", 1)
     ]
-    finder = CandidateFinder(seeded.db.index, seeded.db.acronyms)
-    (upper,) = await finder.concepts("CAR", seeded.plan("CAR"))
+    reader = ConceptReader(seeded.db.acronyms)
+    (upper,) = await reader.read("CAR", seeded.plan("CAR"))
     assert upper.expansion == tuple(text.terms("conceptualization augmented reasoner"))
-    (lower,) = await finder.concepts("car", seeded.plan("car"))  # may be just a car
+    (lower,) = await reader.read("car", seeded.plan("car"))  # may be just a car
     assert lower.expansion == ()
+
+
+async def test_an_expansion_in_a_query_also_finds_the_acronym(seeded: Catalog) -> None:
+    """One paper defines "theory of mind (ToM)"; its title says ToM only."""
+    reader = ConceptReader(seeded.db.acronyms)
+    query = "theory of mind benchmark"
+    concepts = await reader.read(query, seeded.plan(query))
+    assert [concept.term for concept in concepts] == ["tom", "benchmark"]
+    assert concepts[0].spellings == ("theory of mind",)
+    results = await seeded.search("a theory of mind test applied implicitly")
+    assert results.papers[0].title.startswith("SimpleToM:")

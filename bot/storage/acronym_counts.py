@@ -70,6 +70,19 @@ class AcronymCounts:
             )
         )
 
+    async def named_by(self, expansions: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(acronym, expansion, papers defining it) for those of `expansions` (lowercase
+        words separated by single spaces) that abstracts define, most papers first."""
+        if not expansions:
+            return []
+        marks = ",".join("?" * len(expansions))
+        rows = await self._db.rows(
+            f"SELECT acronym, expansion, papers FROM acronyms WHERE expansion IN ({marks}) "
+            "ORDER BY papers DESC, acronym, expansion",
+            list(expansions),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     async def defined(self, min_papers: int) -> Expansions:
         """Like `expansions`, for every acronym that `min_papers` papers define with one
         same expansion."""

@@ -9,4 +9,6 @@ CREATE TABLE acronyms (
     papers INTEGER NOT NULL,
     PRIMARY KEY (acronym, expansion)
 ) WITHOUT ROWID;
+-- A query holding an expansion ("theory of mind") also matches the acronym.
+CREATE INDEX acronyms_by_expansion ON acronyms(expansion);
 INSERT INTO meta(key, value) VALUES ('acronyms_upto', '0');
