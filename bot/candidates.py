@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from bot import text
 from bot.query import QueryPlan, quote
-from bot.ranking import Concept
+from bot.ranking import Concept, idf
 from bot.storage.search_index import CandidateQuery, SearchIndex
 
 TITLE_TERM_SHARE = 0.5  # title evidence uses the query's words in at most half the papers
@@ -32,9 +32,10 @@ CANDIDATES = 20  # newest papers holding every (selective) word: what is new sta
 # Papers about the query's words (focus_fts: title terms and terms the abstract repeats),
 # best by BM25: the query's words whose focus doclists add up to FOCUS_POSTINGS, rarest
 # first; only words in at most FOCUS_SHARE of papers are looked up (counting reads them).
-FOCUS_POSTINGS = 2000
+FOCUS_POSTINGS = 4000
 FOCUS_SHARE = 0.2
 FOCUS_CANDIDATES = 50
+FOCUS_TITLE_WEIGHT = 2.0
 COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' AND
 # The latency goal grows with the archive (/search p95: 10 ms up to 100k papers, 50 ms
 # at 1M), and so do the whole-archive limits above (not the newest ones): times the
@@ -63,7 +64,8 @@ class CandidateFinder:
         """
         queries = candidate_queries(query, plan, concepts, papers, total)
         looked_up = [c.term for c in concepts if papers[c.term] <= FOCUS_SHARE * max(total, 1)]
-        focus = focus_query(concepts, await self._index.focus_counts(looked_up), total)
+        focus_papers = await self._index.focus_counts(looked_up)
+        focus = focus_query(concepts, papers, focus_papers, total)
         if focus is not None:
             queries.insert(0, focus)
         results = await self._index.candidates(queries)
@@ -82,23 +84,30 @@ def budget(total: int) -> int:
 
 
 def focus_query(
-    concepts: Sequence[Concept], focus_papers: Mapping[str, int], total: int
+    concepts: Sequence[Concept],
+    papers: Mapping[str, int],
+    focus_papers: Mapping[str, int],
+    total: int,
 ) -> CandidateQuery | None:
-    """The papers about the query's rarest words (by their focus doclists, `focus_papers`),
-    best by BM25 over focus_fts; None when even the rarest is too common."""
-    chosen: list[str] = []
+    """The papers about the query's rarest words: those with the highest sum of the IDF
+    of the words in their focus (FOCUS_TITLE_WEIGHT times in the title), over the words
+    whose focus doclists (`focus_papers`) add up to FOCUS_POSTINGS, rarest first; None
+    when even the rarest is too common. `papers`: each word's papers (for the IDF)."""
+    weighted: list[tuple[str, float]] = []
     postings = 0
     by_term = {concept.term: concept for concept in concepts}
     for term in sorted(focus_papers, key=focus_papers.__getitem__):
         postings += focus_papers[term]
         if postings > FOCUS_POSTINGS * budget(total):
             break
-        chosen.append(index_group(by_term[term]))
-    if not chosen:
+        group = index_group(by_term[term])
+        weight = idf(papers[term], max(total, 1))
+        weighted += [(f"{{title}} : {group}", FOCUS_TITLE_WEIGHT * weight)]
+        weighted += [(f"{{repeated}} : {group}", weight)]
+    if not weighted:
         return None
-    return CandidateQuery(
-        "focus", " OR ".join(chosen), FOCUS_CANDIDATES * budget(total), "rank", "focus"
-    )
+    limit = FOCUS_CANDIDATES * budget(total)
+    return CandidateQuery("focus", "", limit, "weighted", "focus", tuple(weighted))
 
 
 def candidate_queries(

@@ -19,8 +19,8 @@ from bot.models import Paper
 from bot.vocabulary import Vocabulary
 
 MAX_QUERY_CHARS = 300  # a search query, title or topic, in Discord and the CLI alike
-# In a query of this many content words or more, a short word that no paper holds is
-# left out rather than corrected: a word of a few letters is one or two edits away from
+# When this many of a query's content words are known, a short word that no paper
+# holds is left out rather than corrected: a word of a few letters is one or two edits away from
 # many others (`stop` -> `step`, `twice` -> `taic`, `versus` -> `vearsus`), most likely
 # a plain English word the archive lacks, and the other words carry the query.
 LONG_QUERY_WORDS = 3
@@ -57,11 +57,11 @@ def make_plan(vocabulary: Vocabulary, query: str) -> QueryPlan:
     terms = text.terms(query)
     typed = dict(zip(reversed(terms), reversed(words), strict=True))  # first word per term
     content = text.content_terms(terms)
-    long_query = len(content) >= LONG_QUERY_WORDS
+    carried = sum(term in vocabulary for term in content) >= LONG_QUERY_WORDS
     for term in content:
         if term not in vocabulary and text.UNSPACED.search(term):
             continue  # looked up by substring instead (see search)
-        if long_query and term not in vocabulary and len(typed[term]) < SHORT_WORD:
+        if carried and term not in vocabulary and len(typed[term]) < SHORT_WORD:
             unknown.append(typed[term])
             continue
         corrected = vocabulary.correct(term)

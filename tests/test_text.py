@@ -120,6 +120,6 @@ def test_focus_terms_are_title_terms_and_what_the_abstract_repeats() -> None:
         text.terms("A tree, trees and a tree-like tree of the models; thought once. The the."),
     )
     assert title == "tre thought model"  # distinct, stemmed, no stopwords
-    # "tre" used five times: once for each further use, at most FOCUS_REPEATS times.
-    assert repeated == " ".join(["tre"] * text.FOCUS_REPEATS)
+    assert repeated == "tre"  # used five times; "thought" and "model" once
+    assert text.focus_terms([], ["x", "y", "y", "x", "z", "x"]) == ("", "y x")
     assert text.focus_terms([], []) == ("", "")
