@@ -39,7 +39,9 @@ class Run:
 
 def number(value: float, unit: str) -> str:
     """A measured value in a readable precision for its unit."""
-    if unit in ("papers/s", "messages", "MB", "requests"):
+    if unit == "MRR":
+        return f"{value:.3f}"
+    if unit in ("papers/s", "messages", "MB", "requests", "queries"):
         return f"{value:,.0f}"
     if unit == "s":
         return f"{value:,.1f}"

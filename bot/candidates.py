@@ -19,12 +19,12 @@ from bot.ranking import Concept, idf
 from bot.storage.search_index import CandidateQuery, SearchIndex
 
 TITLE_TERM_SHARE = 0.5  # title evidence uses the query's words in at most half the papers
-RANKED_TITLE_SHARE = 0.2  # BM25 orders title matches only of words in at most 20% of papers
+RANKED_TITLE_SHARE = 0.05  # BM25 orders title matches only of words in at most 5% of papers
 TITLE_CANDIDATES = 60  # titles holding every such word, best by BM25 over titles
 NAME_CANDIDATES = 20  # titles that start with the query
 PAIR_QUERIES = 6  # title pairs of the query's words asked for, rarest pairs first
 PAIR_CANDIDATES = 20  # titles asked for per pair
-RARE_POSTINGS = 5000  # the rarest words whose papers add up to this are ranked by BM25,
+RARE_POSTINGS = 1000  # the rarest words whose papers add up to this are ranked by BM25,
 RARE_SHARE = 0.05  # and to at most this share of the archive
 RARE_CANDIDATES = 20
 PHRASE_CANDIDATES = 20  # newest papers holding two query words as a phrase
@@ -36,6 +36,7 @@ FOCUS_POSTINGS = 4000
 FOCUS_SHARE = 0.2
 FOCUS_CANDIDATES = 50
 FOCUS_TITLE_WEIGHT = 2.0
+FOCUS_CACHE = 10_000  # words whose focus doclist length is kept
 COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' AND
 # The latency goal grows with the archive (/search p95: 10 ms up to 100k papers, 50 ms
 # at 1M), and so do the whole-archive limits above (not the newest ones): times the
@@ -49,6 +50,23 @@ class CandidateFinder:
 
     def __init__(self, index: SearchIndex) -> None:
         self._index = index
+        # Focus doclist lengths asked for before: counting reads a doclist, and the same
+        # words come back query after query. Forgotten when papers are added.
+        self._focus_papers: dict[str, int] = {}
+
+    def forget(self) -> None:
+        """Papers were added: count focus doclists again when next needed."""
+        self._focus_papers.clear()
+
+    async def focus_papers(self, terms: Sequence[str]) -> dict[str, int]:
+        """term -> papers whose focus holds it (0 for none), counted once per ingest."""
+        known = self._focus_papers
+        if missing := [term for term in terms if term not in known]:
+            if len(known) > FOCUS_CACHE:
+                known.clear()
+            counted = await self._index.focus_counts(missing)
+            known.update({term: counted.get(term, 0) for term in missing})
+        return {term: known[term] for term in terms if known[term]}
 
     async def find(
         self,
@@ -64,8 +82,8 @@ class CandidateFinder:
         """
         queries = candidate_queries(query, plan, concepts, papers, total)
         looked_up = [c.term for c in concepts if papers[c.term] <= FOCUS_SHARE * max(total, 1)]
-        focus_papers = await self._index.focus_counts(looked_up)
-        focus = focus_query(concepts, papers, focus_papers, total)
+        focus_papers = await self.focus_papers(looked_up)
+        focus = focus_query(papers, focus_papers, total)
         if focus is not None:
             queries.insert(0, focus)
         results = await self._index.candidates(queries)
@@ -84,7 +102,6 @@ def budget(total: int) -> int:
 
 
 def focus_query(
-    concepts: Sequence[Concept],
     papers: Mapping[str, int],
     focus_papers: Mapping[str, int],
     total: int,
@@ -95,12 +112,11 @@ def focus_query(
     when even the rarest is too common. `papers`: each word's papers (for the IDF)."""
     weighted: list[tuple[str, float]] = []
     postings = 0
-    by_term = {concept.term: concept for concept in concepts}
     for term in sorted(focus_papers, key=focus_papers.__getitem__):
         postings += focus_papers[term]
         if postings > FOCUS_POSTINGS * budget(total):
             break
-        group = index_group(by_term[term])
+        group = quote(term)  # an acronym's expansion as a phrase: focus lists are unordered
         weight = idf(papers[term], max(total, 1))
         weighted += [(f"{{title}} : {group}", FOCUS_TITLE_WEIGHT * weight)]
         weighted += [(f"{{repeated}} : {group}", weight)]
@@ -197,7 +213,8 @@ def title_group(concept: Concept) -> str:
     each inflection whose stem is the term (`scene OR scenes`), or the expansion."""
     spellings = inflections(concept.term, concept.typed)
     alternatives = [quote(word) for word in spellings]
-    alternatives += [title_phrase(spelt.split()) or quote(spelt) for spelt in concept.spellings]
+    if concept.searched:
+        alternatives += [title_phrase(spelt.split()) or quote(spelt) for spelt in concept.spellings]
     if len(alternatives) == 1:
         return alternatives[0]
     return "(" + " OR ".join(alternatives) + ")"
@@ -205,7 +222,7 @@ def title_group(concept: Concept) -> str:
 
 def index_group(concept: Concept) -> str:
     """An FTS5 expression for `concept` in paper_fts (stemmed terms)."""
-    if not concept.expansion:
+    if not concept.searched:
         return quote(concept.term)
     return f"({quote(concept.term)} OR {quote(' '.join(concept.expansion))})"
 

@@ -8,7 +8,7 @@ its expansion, and a run of query words that is an expansion also matches its ac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot import text
 from bot.query import QueryPlan
@@ -17,6 +17,8 @@ from bot.storage.acronym_counts import AcronymCounts, Expansions
 
 ACRONYM_PAPERS = 2  # a lowercase word is read as an acronym once this many papers define it
 MAX_EXPANSION_WORDS = 8
+EXPANSION_SHARE = 0.1  # see ConceptReader.read
+EXPANSION_PAPERS = 10_000  # or this many papers: a doclist cheap to read as a phrase
 
 
 class ConceptReader:
@@ -32,10 +34,24 @@ class ConceptReader:
         """Papers were added: read the defined acronyms again when next needed."""
         self._defined = None
 
-    async def read(self, query: str, plan: QueryPlan) -> list[Concept]:
+    async def read(
+        self, query: str, plan: QueryPlan, papers: Callable[[str], int], total: int
+    ) -> list[Concept]:
         """The plan's terms as concepts: an acronym that the archive defines (typed in
         capitals, `NLP`, or defined by ACRONYM_PAPERS papers) with its expansion, and a
-        run of words that abstracts define as an acronym replaced by that acronym."""
+        run of words that abstracts define as an acronym replaced by that acronym.
+
+        The index is asked for an expansion as a phrase only when it is selective: its
+        rarest content word in at most EXPANSION_SHARE of the `total` papers or
+        EXPANSION_PAPERS (`papers`: a term's papers). Matching "language models" as a
+        phrase in a large archive reads two of the longest doclists, and finds nothing
+        that the acronym's other sources and the scorer miss."""
+
+        def selective(expansion: str) -> bool:
+            content = [stem for stem in text.terms(expansion) if stem not in text.STOPWORDS]
+            rarest = min(map(papers, content), default=total)
+            return rarest <= max(EXPANSION_SHARE * total, EXPANSION_PAPERS)
+
         capitals = {
             term
             for word in query.split()
@@ -57,10 +73,12 @@ class ConceptReader:
                 continue
             stems = tuple(text.terms(rows[0][0]))
             spellings = tuple(spelt for spelt, _ in rows if tuple(text.terms(spelt)) == stems)
-            concepts.append(Concept(term, typed, stems, spellings))
-        return await self._named(query, concepts)
+            concepts.append(Concept(term, typed, stems, spellings, selective(rows[0][0])))
+        return await self._named(query, concepts, selective)
 
-    async def _named(self, query: str, concepts: list[Concept]) -> list[Concept]:
+    async def _named(
+        self, query: str, concepts: list[Concept], selective: Callable[[str], bool]
+    ) -> list[Concept]:
         """`concepts` with each run of query words that abstracts define as an acronym
         ("theory of mind") made one concept, the acronym ("tom") spelt that way."""
         words = text.words(query)
@@ -72,11 +90,20 @@ class ConceptReader:
         if len(concepts) < 2 or not runs:
             return concepts
         for acronym, expansion, _papers in await self._acronyms.named_by(sorted(runs)):
-            concepts = _merged(concepts, acronym, expansion)
+            concepts = _merged(concepts, acronym, expansion, selective(expansion))
         return concepts
 
 
-def _merged(concepts: Sequence[Concept], acronym: str, expansion: str) -> list[Concept]:
+def concept_papers(concept: Concept, papers: Callable[[str], int]) -> int:
+    """About how many papers hold `concept` (`papers`: a term's papers): an acronym's
+    own, or its expansion's when more (as many as its rarest content word, at most)."""
+    content = [stem for stem in concept.expansion if stem not in text.STOPWORDS]
+    return max(papers(concept.term), min(map(papers, content), default=0))
+
+
+def _merged(
+    concepts: Sequence[Concept], acronym: str, expansion: str, searched: bool
+) -> list[Concept]:
     """`concepts` with those of `expansion`'s content words replaced by one concept for
     `acronym`, where the first of them stood; unchanged when some are missing (a longer
     expansion took them), when they are the whole query ("in-context learning" asks for
@@ -90,5 +117,5 @@ def _merged(concepts: Sequence[Concept], acronym: str, expansion: str) -> list[C
         return list(concepts)
     first = min(terms.index(stem) for stem in content)
     kept = [concept for concept in concepts if concept.term not in content]
-    kept.insert(first, Concept(acronym, acronym, stems, (expansion,)))
+    kept.insert(first, Concept(acronym, acronym, stems, (expansion,), searched))
     return kept

@@ -25,6 +25,9 @@ MAX_QUERY_CHARS = 300  # a search query, title or topic, in Discord and the CLI 
 # a plain English word the archive lacks, and the other words carry the query.
 LONG_QUERY_WORDS = 3
 SHORT_WORD = 7  # letters: shorter words are not corrected in a long query
+# Nor is a word corrected there to a term fewer papers hold: a typo is of a word people
+# use (`straight` became `straig`, a word of one paper in a million).
+RARE_CORRECTION = 3
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,9 @@ def make_plan(vocabulary: Vocabulary, query: str) -> QueryPlan:
             unknown.append(typed[term])
             continue
         corrected = vocabulary.correct(term)
-        if corrected is None:
+        if corrected is None or (
+            carried and corrected != term and vocabulary.count(corrected) < RARE_CORRECTION
+        ):
             unknown.append(typed[term])
             continue
         if corrected != term:

@@ -57,6 +57,9 @@ class Concept:
     typed: str | None = None  # the word as typed, lowercased
     expansion: tuple[str, ...] = ()
     spellings: tuple[str, ...] = ()
+    # Whether the index is asked for the expansion as a phrase too (bot.concepts: only
+    # when it is selective); the scorer reads it either way.
+    searched: bool = False
 
 
 def idf(papers: int, total: int) -> float:
@@ -107,15 +110,22 @@ class Scorer:
         return text.terms(title), lowered
 
     def prescore(self, title: str, abstract: str) -> float:
-        """A cheap first estimate (substring counts), to pick which papers to score."""
+        """A cheap first estimate (substring counts, and the title's share of the query
+        as in `score`), to pick which papers to score."""
         lowered, title_lowered = abstract.lower(), title.lower()
-        score = 0.0
+        score = title_share = title_count = 0.0
         for term, weight in self.idfs.items():
             in_abstract = lowered.count(term)
             in_title = title_lowered.count(term)
             if in_abstract or in_title:
-                tf = TITLE_WEIGHT * in_title * (1.0 if in_abstract else TITLE_ALONE) + in_abstract
+                counts = 1.0 if in_abstract else TITLE_ALONE
+                tf = TITLE_WEIGHT * in_title * counts + in_abstract
                 score += weight * tf * (K1 + 1) / (tf + K1)
+                if in_title:
+                    title_share += weight * counts
+                    title_count += counts
+        score += TITLE_SHARE_BONUS * title_share / self.total_idf
+        score += TITLE_COUNT_BONUS * title_count / max(len(self.idfs), 1)
         return score + _title_bonus(title, self.query_key)
 
     def score(self, title: str, abstract: str) -> tuple[float, int]:

@@ -21,7 +21,7 @@ from bot.arxiv import arxiv_reference
 from bot.author_search import author_preview, author_query
 from bot.candidates import CandidateFinder
 from bot.catch_up import catch_up
-from bot.concepts import ConceptReader
+from bot.concepts import ConceptReader, concept_papers
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
 from bot.query import (
@@ -93,6 +93,7 @@ class Catalog:
         self.paper_total += len(new_papers)
         self._days = None
         self._concepts.forget()
+        self._finder.forget()
 
     async def tidy(self) -> int:
         """Upkeep after a pass has posted: settle the vocabulary, merge the index
@@ -116,6 +117,7 @@ class Catalog:
         self._lengths = Lengths(title, abstract) if title and abstract else Lengths()
         await catch_up(self.db)
         self._concepts.forget()
+        self._finder.forget()
 
     def plan(self, query: str) -> QueryPlan:
         return make_plan(self.vocabulary, query)
@@ -169,9 +171,10 @@ class Catalog:
         plan = plan or self.plan(query)
         if not plan.terms:
             return []
-        concepts = await self._concepts.read(query, plan)
         total = max(self.paper_total, 1)
-        papers = {concept.term: self.vocabulary.count(concept.term) for concept in concepts}
+        concepts = await self._concepts.read(query, plan, self.vocabulary.count, total)
+        count = self.vocabulary.count
+        papers = {concept.term: concept_papers(concept, count) for concept in concepts}
         candidates = await self._finder.find(query, plan, concepts, papers, total)
         query_key = text.title_key(query)
         texts, exact_id = await self.db.archive.texts_and_title_match(list(candidates), query_key)

@@ -112,17 +112,19 @@ async def test_an_acronym_one_paper_defines_is_expanded_only_in_capitals(seeded:
         ("conceptualization augmented reasoner", 1)
     ]
     reader = ConceptReader(seeded.db.acronyms)
-    (upper,) = await reader.read("CAR", seeded.plan("CAR"))
+    counts = (seeded.vocabulary.count, seeded.paper_total)
+    (upper,) = await reader.read("CAR", seeded.plan("CAR"), *counts)
     assert upper.expansion == tuple(text.terms("conceptualization augmented reasoner"))
-    (lower,) = await reader.read("car", seeded.plan("car"))  # may be just a car
+    (lower,) = await reader.read("car", seeded.plan("car"), *counts)  # may be just a car
     assert lower.expansion == ()
 
 
 async def test_an_expansion_in_a_query_also_finds_the_acronym(seeded: Catalog) -> None:
     """One paper defines "theory of mind (ToM)"; its title says ToM only."""
     reader = ConceptReader(seeded.db.acronyms)
+    counts = (seeded.vocabulary.count, seeded.paper_total)
     query = "theory of mind benchmark"
-    concepts = await reader.read(query, seeded.plan(query))
+    concepts = await reader.read(query, seeded.plan(query), *counts)
     assert [concept.term for concept in concepts] == ["tom", "benchmark"]
     assert concepts[0].spellings == ("theory of mind",)
     results = await seeded.search("a theory of mind test applied implicitly")
