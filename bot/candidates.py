@@ -1,17 +1,19 @@
 """Which papers `/search` scores: bounded candidate sources over the whole archive.
 
-FTS5 offers two cheap operations: anything over short doclists (titles, rare words),
-and the newest matches (`ORDER BY rowid DESC` with a small limit). BM25 over a common
-word reads its whole doclist. So the candidates come from sources that are each
-bounded, most of them over the whole archive so that a strong match is found however
-old it is (see `candidate_queries`); they are asked for in one statement
-(`SearchIndex.candidates`) and then all scored alike (bot.ranking).
+FTS5 offers cheap operations only over short doclists (titles, the focus index, rare
+words) and for the newest matches (`ORDER BY rowid DESC` with a small limit); BM25
+reads every doclist of its query and costs about 3 µs a matching row. So the
+candidates come from sources that are each bounded, most of them over the whole
+archive so that a strong match is found however old it is: the papers about the
+query's rarer words (`focus_query`, the main source), titles holding its words, its
+phrase, its start or its rarest pairs, and the newest papers holding its rarest words
+(`candidate_queries`). They are asked for in one statement (`SearchIndex.candidates`)
+and then all scored alike (bot.ranking).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from itertools import pairwise
 
 from bot import text
 from bot.query import QueryPlan, quote
@@ -24,17 +26,15 @@ TITLE_CANDIDATES = 60  # titles holding every such word, best by BM25 over title
 NAME_CANDIDATES = 20  # titles that start with the query
 PAIR_QUERIES = 6  # title pairs of the query's words asked for, rarest pairs first
 PAIR_CANDIDATES = 20  # titles asked for per pair
-RARE_POSTINGS = 1000  # the rarest words whose papers add up to this are ranked by BM25,
-RARE_SHARE = 0.05  # and to at most this share of the archive
-RARE_CANDIDATES = 20
-PHRASE_CANDIDATES = 20  # newest papers holding two query words as a phrase
 CANDIDATES = 20  # newest papers holding every (selective) word: what is new stays found
+NEWEST_WORDS = 3  # of a longer query, its rarest words only: ANDing common ones costs
 # Papers about the query's words (focus_fts: title terms and terms the abstract repeats),
-# best by BM25: the query's words whose focus doclists add up to FOCUS_POSTINGS, rarest
-# first; only words in at most FOCUS_SHARE of papers are looked up (counting reads them).
-FOCUS_POSTINGS = 4000
+# the highest sums of those words' IDF (FOCUS_TITLE_WEIGHT times in a title): the
+# query's words whose focus doclists add up to FOCUS_POSTINGS, rarest first; only words
+# in at most FOCUS_SHARE of papers are looked up (counting reads their doclists).
+FOCUS_POSTINGS = 8000
 FOCUS_SHARE = 0.2
-FOCUS_CANDIDATES = 50
+FOCUS_CANDIDATES = 60
 FOCUS_TITLE_WEIGHT = 2.0
 FOCUS_CACHE = 10_000  # words whose focus doclist length is kept
 COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' AND
@@ -122,8 +122,7 @@ def focus_query(
         weighted += [(f"{{repeated}} : {group}", weight)]
     if not weighted:
         return None
-    limit = FOCUS_CANDIDATES * budget(total)
-    return CandidateQuery("focus", "", limit, "weighted", "focus", tuple(weighted))
+    return CandidateQuery("focus", "", FOCUS_CANDIDATES, "weighted", "focus", tuple(weighted))
 
 
 def candidate_queries(
@@ -174,28 +173,10 @@ def candidate_queries(
                 queries.append(CandidateQuery("title", both, limit, "rank", "title pair"))
             else:
                 queries.append(CandidateQuery("title", both, limit, "newest", "title pair"))
-    # Papers holding the rarest words, by BM25 over the whole archive.
-    rare: list[str] = []
-    postings = 0
-    for term in sorted(papers, key=papers.__getitem__):
-        postings += papers[term]
-        if postings > min(RARE_POSTINGS * times, RARE_SHARE * total):
-            break
-        rare.append(indexed[term])
-    if rare:
-        # Results of one or two words hold them all: BM25 then scores only those papers.
-        joiner = " AND " if len(concepts) <= 2 and len(rare) == len(concepts) else " OR "
-        rare_match = joiner.join(rare)
-        queries.append(
-            CandidateQuery("paper", rare_match, RARE_CANDIDATES * times, "rank", "rare words")
-        )
-    # The newest papers holding two neighbouring query words as a phrase.
-    if phrases := query_phrases(query):
-        queries.append(
-            CandidateQuery("paper", " OR ".join(phrases), PHRASE_CANDIDATES, "newest", "phrases")
-        )
-    # The newest papers holding every selective word (any word when none holds all).
+    # The newest papers holding every selective word (any word when none holds all), or
+    # its NEWEST_WORDS rarest: what is new stays found.
     chosen = selective_terms([c.term for c in concepts], papers, total)
+    chosen = sorted(chosen, key=papers.__getitem__)[:NEWEST_WORDS]
     every_word = " AND ".join(indexed[t] for t in chosen)
     queries.append(CandidateQuery("paper", every_word, CANDIDATES, "newest", "newest"))
     return queries
@@ -264,15 +245,3 @@ def title_phrase(words: Sequence[str]) -> str | None:
     if not between:
         return quote(" ".join(words[index] for index in content))
     return f"NEAR({phrases}, {between})"
-
-
-def query_phrases(query: str) -> list[str]:
-    """Neighbouring content words of the query, with any stopword between, as FTS5
-    phrases of index terms ("prompting methods", "survey of prompting")."""
-    terms = text.terms(query)
-    content = [index for index, term in enumerate(terms) if term not in text.STOPWORDS]
-    return [
-        quote(" ".join(terms[first : second + 1]))
-        for first, second in pairwise(content)
-        if second - first <= 2 and terms[first] != terms[second]
-    ]
