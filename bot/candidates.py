@@ -13,7 +13,7 @@ and then all scored alike (bot.ranking).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot import text
 from bot.query import QueryPlan, quote
@@ -75,13 +75,17 @@ class CandidateFinder:
         concepts: Sequence[Concept],
         papers: Mapping[str, int],
         total: int,
+        term_papers: Callable[[str], int],
     ) -> dict[int, None]:
         """Candidate ids from every source, in a dict (ordered, no repeats).
 
-        `papers`: each concept's term -> the papers holding it; `total`: all papers.
+        `papers`: each concept's term -> the papers holding the concept (an acronym or
+        its expansion: bot.concepts.concept_papers); `total`: all papers; `term_papers`:
+        the papers holding one index term (an acronym's focus doclist is its own).
         """
         queries = candidate_queries(query, plan, concepts, papers, total)
-        looked_up = [c.term for c in concepts if papers[c.term] <= FOCUS_SHARE * max(total, 1)]
+        limit = FOCUS_SHARE * max(total, 1)
+        looked_up = [c.term for c in concepts if term_papers(c.term) <= limit]
         focus_papers = await self.focus_papers(looked_up)
         focus = focus_query(papers, focus_papers, total)
         if focus is not None:
@@ -116,7 +120,7 @@ def focus_query(
         postings += focus_papers[term]
         if postings > FOCUS_POSTINGS * budget(total):
             break
-        group = quote(term)  # an acronym's expansion as a phrase: focus lists are unordered
+        group = quote(term)  # an acronym alone: focus lists are unordered, hold no phrase
         weight = idf(papers[term], max(total, 1))
         weighted += [(f"{{title}} : {group}", FOCUS_TITLE_WEIGHT * weight)]
         weighted += [(f"{{repeated}} : {group}", weight)]

@@ -88,7 +88,7 @@ class Catalog:
 
     def note_ingested(self, new_papers: Sequence[Iterable[str]]) -> None:
         """Learn the terms of newly stored papers (their distinct terms, one collection
-        each); forget the cached days and acronyms."""
+        each); forget the cached days, acronyms and focus counts."""
         self.vocabulary.add_documents(new_papers)
         self.paper_total += len(new_papers)
         self._days = None
@@ -175,7 +175,7 @@ class Catalog:
         concepts = await self._concepts.read(query, plan, self.vocabulary.count, total)
         count = self.vocabulary.count
         papers = {concept.term: concept_papers(concept, count) for concept in concepts}
-        candidates = await self._finder.find(query, plan, concepts, papers, total)
+        candidates = await self._finder.find(query, plan, concepts, papers, total, count)
         query_key = text.title_key(query)
         texts, exact_id = await self.db.archive.texts_and_title_match(list(candidates), query_key)
         idfs = {term: ranking.idf(count, total) for term, count in papers.items()}
