@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 # Runs of letters or digits (any script); everything else separates words.
@@ -165,13 +166,8 @@ def focus_terms(title_terms: Iterable[str], abstract_terms: Iterable[str]) -> tu
     """What a paper is about, as index text: its distinct title terms, and the terms its
     abstract uses more than once (its subject recurs); stopwords left out."""
     title = " ".join(term for term in dict.fromkeys(title_terms) if term not in STOPWORDS)
-    seen: set[str] = set()
-    repeated: dict[str, None] = {}
-    for term in abstract_terms:
-        if term not in seen:
-            seen.add(term)
-        elif term not in STOPWORDS:
-            repeated[term] = None
+    uses = Counter(abstract_terms)  # counted in C: ingest prepares millions of papers
+    repeated = [term for term, count in uses.items() if count > 1 and term not in STOPWORDS]
     return title, " ".join(repeated)
 
 

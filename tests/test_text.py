@@ -121,5 +121,5 @@ def test_focus_terms_are_title_terms_and_what_the_abstract_repeats() -> None:
     )
     assert title == "tre thought model"  # distinct, stemmed, no stopwords
     assert repeated == "tre"  # used five times; "thought" and "model" once
-    assert text.focus_terms([], ["x", "y", "y", "x", "z", "x"]) == ("", "y x")
+    assert text.focus_terms([], ["x", "y", "y", "x", "z", "x"]) == ("", "x y")
     assert text.focus_terms([], []) == ("", "")

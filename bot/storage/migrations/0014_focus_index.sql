@@ -9,3 +9,5 @@ CREATE VIRTUAL TABLE focus_fts USING fts5(
 );
 CREATE VIRTUAL TABLE focus_vocab USING fts5vocab(focus_fts, 'row');
 INSERT INTO meta(key, value) VALUES ('focus_upto', '0');
+-- Merged after posting, as the other indexes are (migration 5; FTS_NORMAL).
+INSERT INTO focus_fts(focus_fts, rank) VALUES ('automerge', 0);
