@@ -24,8 +24,10 @@ TITLE_TERM_SHARE = 0.5  # title evidence uses the query's words in at most half 
 RANKED_TITLE_SHARE = 0.05  # BM25 orders title matches only of words in at most 5% of papers
 TITLE_CANDIDATES = 60  # titles holding every such word, best by BM25 over titles
 NAME_CANDIDATES = 20  # titles that start with the query
+START_WORDS = 1  # a one-word query (a name: "TALC", "Mirostat")
 PAIR_QUERIES = 6  # title pairs of the query's words asked for, rarest pairs first
 PAIR_CANDIDATES = 20  # titles asked for per pair
+PAIR_SHARE = 0.2  # of which at least one word is in at most this share of papers
 CANDIDATES = 20  # newest papers holding every (selective) word: what is new stays found
 NEWEST_WORDS = 3  # of a longer query, its rarest words only: ANDing common ones costs
 # Papers about the query's words (focus_fts: title terms and terms the abstract repeats),
@@ -159,8 +161,8 @@ def candidate_queries(
     if len(concepts) > 1 and (phrase := title_phrase(words)):
         queries.append(CandidateQuery("title", phrase, NAME_CANDIDATES, "rank", "title phrase"))
     # Titles that start with the query (its first words): "TALC", "Mirostat".
-    if words:
-        start = "^" + quote(" ".join(words[:4]))
+    if 0 < len(words) <= START_WORDS:
+        start = "^" + quote(" ".join(words))
         queries.append(CandidateQuery("title", start, NAME_CANDIDATES, "newest", "title start"))
     # Titles holding two of the query's selective words, the rarest pairs first.
     if len(concepts) >= 3:
@@ -170,6 +172,8 @@ def candidate_queries(
             for second in selective[index + 1 :]
         )
         for _, first, second in pairs[:PAIR_QUERIES]:
+            if min(papers[first], papers[second]) > PAIR_SHARE * total:
+                continue  # the newest titles holding two common words: recency, no evidence
             rare_pair = max(papers[first], papers[second]) <= RANKED_TITLE_SHARE * total
             both = f"{titled[first]} AND {titled[second]}"
             limit = PAIR_CANDIDATES * times
