@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from benchmarks import baselines, rss, workload
+from benchmarks import baselines, relevance, rss, workload
 from benchmarks.corpus import CACHE, Corpus
 from benchmarks.stats import Figure, Sample, time_each, time_sync
 from bot import matching
@@ -97,27 +97,33 @@ def remove_database(path: Path) -> None:
 
 
 async def ingest_archive(corpus: Corpus, path: Path, runs: int) -> list[Figure]:
-    """Build the database from the whole archive `runs` times; the last build stays."""
+    """Build the database from the whole archive `runs` times; the last build stays.
+
+    The seed days come first, as the archive's oldest days (benchmarks/relevance.py):
+    the relevance rows ask for them.
+    """
     durations = []
+    sources = relevance.archive_sources(corpus)
+    expected = corpus.papers + relevance.seed_paper_count()
     for _ in range(runs):
         remove_database(path)
         database = await Database.open(path)
         catalog = await Catalog.load(database)
         cpu_before = _cpu_seconds()
         start = time.perf_counter()
-        reports = await ingest_paths(catalog, [corpus.archive])
+        reports = await ingest_paths(catalog, sources)
         durations.append(time.perf_counter() - start)
         (main_after, workers_after), (main_before, workers_before) = _cpu_seconds(), cpu_before
         main_cpu, workers_cpu = main_after - main_before, workers_after - workers_before
         stored = sum(report.outcome.new_papers for report in reports if report.outcome)
         await database.close()
-        if stored != corpus.papers:
-            raise RuntimeError(f"ingest stored {stored} papers, expected {corpus.papers}")
+        if stored != expected:
+            raise RuntimeError(f"ingest stored {stored} papers, expected {expected}")
     sample = Sample(tuple(durations))
     size = f"{corpus.papers:,}"
     rate = Sample(tuple(corpus.papers / seconds for seconds in durations))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    note = f"{corpus.days:,} day files, FTS index included" + (
+    note = f"{corpus.days:,} day files and the 2 seed days, FTS index included" + (
         "" if runs > 1 else "; one build (too long to repeat)"
     )
     cpu_note = (
@@ -239,6 +245,59 @@ async def search_figures(
             ratio = naive.median / sample.median
         figures.append(_latency(name, size, sample, goal if with_goal else None, ratio))
     return figures
+
+
+def relevance_goal(papers: int) -> float:
+    """The goal for natural-language MRR@10: 0.95 up to 10k papers, 0.9 beyond."""
+    return 0.95 if papers <= 10_000 else 0.9
+
+
+async def relevance_figures(catalog: Catalog, papers: int) -> list[Figure]:
+    """The relevance tables (benchmarks/relevance.py) on this archive, the seed days its
+    oldest; and the natural-language queries' latency."""
+    size = f"{papers:,}"
+    result = await relevance.evaluate(catalog, papers)
+    first = result.plain_first + result.typo_first
+    asked = result.plain_total + result.typo_total
+    goal = relevance_goal(papers)
+    misses = "; ".join(result.misses) or "none"
+    ranks = ", ".join(str(rank) if rank else "-" for _, rank in result.natural_ranks)
+    held = ", ".join(str(rank) if rank else "-" for _, rank in result.held_out_ranks)
+
+    async def search(query: str) -> None:
+        await catalog.search(query, limit=5)
+
+    queries = [query for query, _ in relevance.NATURAL + relevance.HELD_OUT]
+    sample = await time_each(queries * REPEATS, search)
+    return [
+        Figure(
+            "relevance: plain and typo queries ranked first",
+            size,
+            "queries",
+            first,
+            goal=f"all {asked}",
+            met=first == asked,
+            note=f"{result.plain_first}/{result.plain_total} plain, {result.typo_first}/"
+            f"{result.typo_total} typo; not first: {misses}",
+        ),
+        Figure(
+            f"relevance: natural-language MRR@{relevance.TOP}",
+            size,
+            "MRR",
+            result.natural_mrr,
+            goal=f"≥ {goal:g}",
+            met=result.natural_mrr >= goal,
+            note=f"{len(result.natural_ranks)} queries, ranks: {ranks}",
+        ),
+        Figure(
+            f"relevance: held-out MRR@{relevance.TOP}",
+            size,
+            "MRR",
+            result.held_out_mrr,
+            note=f"{len(result.held_out_ranks)} queries never tuned on, ranks: {held}",
+        ),
+        _latency("/search natural-language queries", size, sample, None),
+    ]
 
 
 async def autocomplete_figures(
@@ -438,6 +497,7 @@ async def measure_size(corpus: Corpus, generate_seconds: float, seed: int) -> Si
             catalog, load, corpus.papers, path, baseline_runs=3 if small else 1
         )
         report.add(*searches)
+        report.add(*await relevance_figures(catalog, corpus.papers))
         report.add(*await autocomplete_figures(catalog, load, corpus.papers))
         report.add(await random_figure(catalog, load, corpus.papers))
         figure, stored = await alert_figure(catalog, corpus, corpus.papers, seed)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 
-from bot import names, text
+from bot import acronyms, names, text
 from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
 from bot.models import IngestOutcome, NewDigest, NewPaper, distinct_key
 from bot.search import Catalog
@@ -109,6 +109,7 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             arxiv_ids.add(arxiv_id)
         title_terms = text.terms(paper.title)
         abstract_terms = text.terms(paper.abstract)
+        focus_title, focus_repeated = text.focus_terms(title_terms, abstract_terms)
         papers[key] = NewPaper(
             title_key=key,
             title=paper.title,
@@ -116,9 +117,12 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             links=paper.links,
             index_title=" ".join(title_terms),
             index_abstract=" ".join(abstract_terms),
+            focus_title=focus_title,
+            focus_repeated=focus_repeated,
             meta=meta,
             index_authors=names.index_text(meta.authors) if meta else "",
             terms=frozenset((*title_terms, *abstract_terms)) if keep_terms else None,
+            acronyms=frozenset(acronyms.definitions(paper.abstract)),
         )
     return list(papers.values())
 

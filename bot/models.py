@@ -63,6 +63,10 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
+    # bot.text.focus_terms: what the paper is about (its title's terms, and those its
+    # abstract repeats), for the focus index.
+    focus_title: str = ""
+    focus_repeated: str = ""
     # From a Hub day: its metadata (None for a text digest, which never changes what
     # is stored), and the author index text (bot.names.index_text).
     meta: PaperMeta | None = None
@@ -71,6 +75,8 @@ class NewPaper:
     # day, whose terms go on to the vocabulary); splitting the index text again costs
     # more than keeping the stemmed words' sets.
     terms: frozenset[str] | None = None
+    # (acronym, expansion) pairs the abstract defines (bot.acronyms.definitions).
+    acronyms: frozenset[tuple[str, str]] = frozenset()
 
     def vocabulary(self) -> frozenset[str]:
         """The distinct index terms of title and abstract."""

@@ -1,8 +1,9 @@
 """The search core: what `/search`, `/paper`, `/random` and `/digest` ask of the archive.
 
-User text never reaches FTS5 syntax: it is cut into terms (bot.text), each term is
-quoted, and only the operators built here join them. Ranking works on a bounded
-candidate set so its cost does not grow with the archive.
+`Catalog` is the façade the cogs and the CLI call. A query is planned into index
+terms (bot.query), candidates are gathered from the whole archive by bounded sources
+(bot.candidates), and scored alike (bot.ranking), so the cost of a search does not
+grow with the archive and an old paper is found as readily as a new one.
 """
 
 from __future__ import annotations
@@ -14,31 +15,46 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
-from rapidfuzz.distance import OSA
 
-from bot import matching, text
+from bot import matching, ranking, text
 from bot.arxiv import arxiv_reference
 from bot.author_search import author_preview, author_query
-from bot.errors import UserError
+from bot.candidates import CandidateFinder
+from bot.catch_up import catch_up
+from bot.concepts import ConceptReader, concept_papers
 from bot.matching import Keyword, PaperText
 from bot.models import DaySummary, Paper
+from bot.query import (
+    MAX_QUERY_CHARS,
+    QueryPlan,
+    keyword_expression,
+    make_plan,
+    query_text,
+    quote,
+    readable_corrections,
+)
+from bot.ranking import MAX_RESULTS, Lengths, Scorer
 from bot.storage import Database
+from bot.storage.search_index import TITLE_WEIGHT
 from bot.vocabulary import Vocabulary, load_term_counts
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_RESULTS",
+    "Catalog",
+    "QueryPlan",
+    "SearchResults",
+    "keyword_expression",
+    "query_text",
+    "quote",
+    "readable_corrections",
+]
 
 log = logging.getLogger(__name__)
 
-TITLE_WEIGHT = 5.0
-CANDIDATES = 200  # newest matches scored by BM25
-RERANKED = 60  # best of those re-scored for title evidence
-PROXIMITY_CHECKED = 12  # best of those re-read for how close the query words stand
-COMMON_SHARE = 0.4
-MAX_RESULTS = 50
-MAX_QUERY_CHARS = 300  # a search query, title or topic, in Discord and the CLI alike
+AUTHOR_RERANKED = 60  # an author's papers holding the other words, re-sorted by title
 AUTOCOMPLETE_CHOICES = 25
 RANDOM_DRAWS = 64
-_EXACT_TITLE_BONUS = 1000.0
-_ACRONYM_BONUS = 500.0
-_PHRASE_BONUS = 6.0
 
 
 @dataclass(frozen=True)
@@ -58,55 +74,6 @@ class SearchResults:
         return len(self.ids)
 
 
-@dataclass(frozen=True)
-class QueryPlan:
-    """A query cut into index terms, with typos replaced by known terms."""
-
-    terms: tuple[str, ...]
-    corrections: dict[str, str]
-    # Words in no paper and too far from any indexed word to correct: left out
-    # (as typed, lowercased).
-    unknown: tuple[str, ...] = ()
-    typed: dict[str, str] = field(default_factory=dict)  # term -> the word as typed
-
-    @property
-    def all_terms(self) -> str:
-        return " ".join(quote(term) for term in self.terms)
-
-    @property
-    def any_term(self) -> str:
-        return " OR ".join(quote(term) for term in self.terms)
-
-
-def query_text(raw: str, what: str = "search") -> str:
-    """A query, title or topic as typed, spacing tidied; UserError if blank or too long.
-
-    `what` names the option in the message (`search`, `title`, `topic`).
-    """
-    query = " ".join(raw.split())
-    if not query:
-        raise UserError(f"Type a few words for the {what}, e.g. `diffusion models`.")
-    if len(query) > MAX_QUERY_CHARS:
-        raise UserError(
-            f"That {what} is {len(query):,} characters long; "
-            f"keep it under {MAX_QUERY_CHARS} characters."
-        )
-    return query
-
-
-def quote(term: str) -> str:
-    """One FTS5 string token; the only way user-derived text enters a MATCH."""
-    return '"' + term.replace('"', '""') + '"'
-
-
-def keyword_expression(keyword: Keyword) -> str:
-    """An FTS5 query equal to `matching.matches`: the phrase, and NOT each exclude term."""
-    expression = quote(" ".join(keyword.terms))
-    for term in keyword.exclude:
-        expression += " NOT " + quote(term)
-    return expression
-
-
 class Catalog:
     """Search, browse and sample the archive; the functions the cogs and CLI call."""
 
@@ -115,13 +82,18 @@ class Catalog:
         self.vocabulary = vocabulary or Vocabulary()
         self._days: list[DaySummary] | None = None
         self.paper_total = 0
+        self._lengths = Lengths()
+        self._finder = CandidateFinder(database.index)
+        self._concepts = ConceptReader(database.acronyms)
 
     def note_ingested(self, new_papers: Sequence[Iterable[str]]) -> None:
         """Learn the terms of newly stored papers (their distinct terms, one collection
-        each); forget the cached days."""
+        each); forget the cached days, acronyms and focus counts."""
         self.vocabulary.add_documents(new_papers)
         self.paper_total += len(new_papers)
         self._days = None
+        self._concepts.forget()
+        self._finder.forget()
 
     async def tidy(self) -> int:
         """Upkeep after a pass has posted: settle the vocabulary, merge the index
@@ -136,30 +108,19 @@ class Catalog:
         return catalog
 
     async def reload(self) -> None:
-        """Read the vocabulary and paper count afresh (at start, after a bulk load)."""
+        """Read the vocabulary and paper count afresh (at start, after a bulk load);
+        count and index what papers stored before an upgrade lack (bot.catch_up)."""
         self.vocabulary = Vocabulary(await load_term_counts(self.db))
         self.paper_total = await self.db.archive.max_paper_id()
         self._days = None
+        title, abstract = await self.db.index.field_lengths()
+        self._lengths = Lengths(title, abstract) if title and abstract else Lengths()
+        await catch_up(self.db)
+        self._concepts.forget()
+        self._finder.forget()
 
     def plan(self, query: str) -> QueryPlan:
-        corrections: dict[str, str] = {}
-        kept: list[str] = []
-        unknown: list[str] = []
-        words = text.words(query)
-        terms = text.terms(query)
-        typed = dict(zip(reversed(terms), reversed(words), strict=True))  # first word per term
-        for term in text.content_terms(terms):
-            if term not in self.vocabulary and text.UNSPACED.search(term):
-                continue  # looked up by substring instead (see search)
-            corrected = self.vocabulary.correct(term)
-            if corrected is None:
-                unknown.append(typed[term])
-                continue
-            if corrected != term:
-                corrections[term] = corrected
-            if corrected not in kept:
-                kept.append(corrected)
-        return QueryPlan(tuple(kept), corrections, tuple(unknown), typed)
+        return make_plan(self.vocabulary, query)
 
     # -- /search ----------------------------------------------------------------
 
@@ -191,8 +152,8 @@ class Catalog:
                 # Unscored: BM25 would count each term's papers again for every id.
                 hits = set(await self.db.index.matching_among(plan.all_terms, ids))
                 ids = [paper_id for paper_id in ids if paper_id in hits]  # newest first
-                titles = await self.db.archive.titles_by_ids(ids[:RERANKED])
-                ids.sort(key=lambda i: -_title_bonus(titles.get(i, ""), "", plan.terms))
+                titles = await self.db.archive.titles_by_ids(ids[:AUTHOR_RERANKED])
+                ids.sort(key=lambda i: -_title_coverage(titles.get(i, ""), plan.terms))
             if ids:
                 return ids[:MAX_RESULTS], plan
         plan = self.plan(query)
@@ -202,57 +163,24 @@ class Catalog:
         """Ids of the best matches for `query` (at most MAX_RESULTS), best first.
 
         Pass the `plan` already made for `query` to avoid planning it twice.
+
+        Candidates come from bounded sources over the whole archive (bot.candidates),
+        so a strong match is found however old it is; every candidate is then scored
+        alike (bot.ranking), and the newer paper wins a tie.
         """
         plan = plan or self.plan(query)
         if not plan.terms:
             return []
-        selected = self._selective(plan.terms)
-        selective = " ".join(quote(term) for term in selected)
-        if all(self._in_most_papers(term) for term in selected):
-            # FTS5 clamps the IDF of a term held by over half the papers to ~0, so BM25
-            # would score every match alike, after reading each term's whole doclist.
-            newest = await self.db.index.newest_matches(selective, CANDIDATES)
-            scored = [(paper_id, 0.0) for paper_id in newest]
-        else:
-            scored = await self.db.index.ranked_matches(selective, CANDIDATES, TITLE_WEIGHT)
-        if not scored and len(plan.terms) > 1:
-            scored = await self.db.index.ranked_matches(plan.any_term, CANDIDATES, TITLE_WEIGHT)
-        scored.sort(key=lambda item: item[1], reverse=True)
-        head = [paper_id for paper_id, _ in scored[:RERANKED]]
+        total = max(self.paper_total, 1)
+        concepts = await self._concepts.read(query, plan, self.vocabulary.count, total)
+        count = self.vocabulary.count
+        papers = {concept.term: concept_papers(concept, count) for concept in concepts}
+        candidates = await self._finder.find(query, plan, concepts, papers, total, count)
         query_key = text.title_key(query)
-        texts, exact_id = await self.db.archive.texts_and_title_match(head, query_key)
-        if exact_id is not None and exact_id not in head:
-            head.insert(0, exact_id)
-        scores = dict(scored)
-        titles = {paper_id: texts[paper_id][0] for paper_id in head if paper_id in texts}
-        close = _closeness(
-            plan.terms, [(i, texts[i][1]) for i in head[:PROXIMITY_CHECKED] if i in texts]
-        )
-        rescored = sorted(
-            titles,
-            key=lambda paper_id: (
-                scores.get(paper_id, 0.0)
-                + close.get(paper_id, 0.0)
-                + _title_bonus(titles[paper_id], query_key, plan.terms)
-            ),
-            reverse=True,
-        )
-        ordered = rescored + [paper_id for paper_id, _ in scored[RERANKED:]]
-        return ordered[:MAX_RESULTS]
-
-    def _in_most_papers(self, term: str) -> bool:
-        return self.vocabulary.count(term) * 2 > max(self.paper_total, 1)
-
-    def _selective(self, terms: Sequence[str]) -> list[str]:
-        """The terms worth matching on: those in most papers say little and cost a lot.
-
-        FTS5's BM25 counts every paper holding each term; a term in over
-        COMMON_SHARE of papers is left out when rarer terms remain (it still counts
-        for title and proximity bonuses).
-        """
-        limit = COMMON_SHARE * max(self.paper_total, 1)
-        rare = [term for term in terms if self.vocabulary.count(term) <= limit]
-        return rare or list(terms)
+        texts, exact_id = await self.db.archive.texts_and_title_match(list(candidates), query_key)
+        idfs = {term: ranking.idf(count, total) for term, count in papers.items()}
+        scorer = Scorer(concepts, idfs, query_key, self._lengths)
+        return ranking.best(scorer, texts, exact_id)
 
     async def papers(self, ids: Sequence[int]) -> list[Paper]:
         """Papers by id, in the order given."""
@@ -386,75 +314,7 @@ def _narrowed(ranked: list[int], substring_matches: list[int]) -> list[int]:
     return (substring_matches + rest)[:MAX_RESULTS]
 
 
-def readable_corrections(plan: QueryPlan, papers: Sequence[Paper]) -> dict[str, str]:
-    """Each corrected word as typed -> its correction as the papers found spell it.
-
-    Corrections are index terms, which may be stems (`langauge` -> `languag`); of the
-    words in `papers` with that stem, the one closest to what was typed is shown
-    (`language`). A correction that none of them spells stays as it is.
-    """
-    if not plan.corrections:
-        return {}
-    spellings: dict[str, set[str]] = {term: set() for term in plan.corrections.values()}
-    for paper in papers:
-        for passage in (paper.title, paper.abstract):
-            for word, term in zip(text.words(passage), text.terms(passage), strict=True):
-                if term in spellings:
-                    spellings[term].add(word)
-    readable = {}
-    for term, corrected in plan.corrections.items():
-        typed = plan.typed.get(term, term)
-        candidates = spellings[corrected] or {corrected}
-        readable[typed] = min(candidates, key=lambda word: (OSA.distance(typed, word), word))
-    return readable
-
-
-def _closeness(terms: Sequence[str], abstracts: list[tuple[int, str]]) -> dict[int, float]:
-    """Bonus for the best candidates holding a multi-word query's words close together.
-
-    Only the first PROXIMITY_CHECKED (best by BM25) are passed in: proximity reorders
-    the top of the list, and re-reading every candidate would cost more.
-    """
-    if len(terms) < 2:
-        return {}
-    bonus = {}
-    wanted = set(terms)
-    for paper_id, abstract in abstracts:
-        occurrences = [(i, term) for i, term in enumerate(text.terms(abstract)) if term in wanted]
-        if span := _shortest_span(occurrences, terms):
-            bonus[paper_id] = _PHRASE_BONUS * len(terms) / span
-    return bonus
-
-
-def _title_bonus(title: str, query_key: str, terms: Sequence[str]) -> float:
-    """Title evidence that BM25 does not see: an exact title, an acronym, coverage.
-
-    `query_key` is the query's `text.title_key`.
-    """
-    if query_key and query_key == text.title_key(title):
-        return _EXACT_TITLE_BONUS
-    bonus = 0.0
-    head = title.split(":", 1)[0]
-    if ":" in title and query_key == text.title_key(head):
-        bonus += _ACRONYM_BONUS
-    title_terms = text.terms(title)
-    covered = sum(1 for term in terms if term in title_terms)
-    return bonus + 4.0 * covered / max(len(terms), 1)
-
-
-def _shortest_span(occurrences: Sequence[tuple[int, str]], terms: Sequence[str]) -> int:
-    """Words in the shortest stretch holding every term, from (position, term) pairs.
-
-    0 when some term never occurs.
-    """
-    wanted = set(terms)
-    last_seen: dict[str, int] = {}
-    best = 0
-    for position, term in occurrences:
-        if term not in wanted:
-            continue
-        last_seen[term] = position
-        if len(last_seen) == len(wanted):
-            span = position - min(last_seen.values()) + 1
-            best = span if not best else min(best, span)
-    return best
+def _title_coverage(title: str, terms: Sequence[str]) -> int:
+    """How many of `terms` the title holds."""
+    title_terms = set(text.terms(title))
+    return sum(term in title_terms for term in terms)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
 # Runs of letters or digits (any script); everything else separates words.
@@ -173,6 +174,15 @@ def rewrite(typed: str, replacements: Mapping[str, str], dropped: Iterable[str] 
 def title_key(title: str) -> str:
     """The identity of a paper: its title with case, spacing and punctuation folded."""
     return " ".join(words(title))
+
+
+def focus_terms(title_terms: Iterable[str], abstract_terms: Iterable[str]) -> tuple[str, str]:
+    """What a paper is about, as index text: its distinct title terms, and the terms its
+    abstract uses more than once (its subject recurs); stopwords left out."""
+    title = " ".join(term for term in dict.fromkeys(title_terms) if term not in STOPWORDS)
+    uses = Counter(abstract_terms)  # counted in C: ingest prepares millions of papers
+    repeated = [term for term, count in uses.items() if count > 1 and term not in STOPWORDS]
+    return title, " ".join(repeated)
 
 
 def content_terms(query_terms: Iterable[str]) -> list[str]:

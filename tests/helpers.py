@@ -36,6 +36,8 @@ def downgrade(connection: sqlite3.Connection, version: int) -> None:
     """Take back the migrations after `version` (to make an older database from a new
     one, with everything the newer code stored in it)."""
     undo = {
+        14: _undo_focus_index,
+        13: _undo_acronyms,
         12: _undo_settings,
         11: undo_paper_metadata,
         10: _undo_unspaced_search,
@@ -49,6 +51,17 @@ def downgrade(connection: sqlite3.Connection, version: int) -> None:
     for number in range(current, version, -1):
         undo[number](connection)
     connection.execute(f"PRAGMA user_version = {version}")
+
+
+def _undo_focus_index(connection: sqlite3.Connection) -> None:
+    connection.execute("DROP TABLE focus_vocab")
+    connection.execute("DROP TABLE focus_fts")
+    connection.execute("DELETE FROM meta WHERE key = 'focus_upto'")
+
+
+def _undo_acronyms(connection: sqlite3.Connection) -> None:
+    connection.execute("DROP TABLE acronyms")
+    connection.execute("DELETE FROM meta WHERE key = 'acronyms_upto'")
 
 
 def _undo_settings(connection: sqlite3.Connection) -> None:

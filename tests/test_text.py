@@ -120,3 +120,14 @@ def test_rewrite_shows_a_query_as_searched_corrected_and_without_unknown_words()
     assert text.rewrite("concept zzqq models", {}, ("zzqq",)) == "concept models"
     assert text.rewrite("chain-of-thought", {}, ()) == "chain-of-thought"
     assert text.rewrite("zzqq", {}, ("zzqq",)) == "zzqq"  # nothing left: as typed
+
+
+def test_focus_terms_are_title_terms_and_what_the_abstract_repeats() -> None:
+    title, repeated = text.focus_terms(
+        text.terms("Trees of Thought for the Models"),
+        text.terms("A tree, trees and a tree-like tree of the models; thought once. The the."),
+    )
+    assert title == "tre thought model"  # distinct, stemmed, no stopwords
+    assert repeated == "tre"  # used five times; "thought" and "model" once
+    assert text.focus_terms([], ["x", "y", "y", "x", "z", "x"]) == ("", "x y")
+    assert text.focus_terms([], []) == ("", "")

@@ -1,8 +1,9 @@
 """All of paperboy's SQL: one SQLite file (WAL), migrated on open.
 
 Each table family has its module and its object on `Database`: `db.archive` (papers,
-days, digest files), `db.index` (full-text search, term counts), `db.posts` (servers'
-channels and posts), `db.subscriptions` (keywords and alerts sent). A new query goes
+days, digest files), `db.index` (full-text search, term counts), `db.acronyms` (the
+acronyms abstracts define), `db.posts` (servers' channels and posts),
+`db.subscriptions` (keywords and alerts sent). A new query goes
 in the module of the tables it reads; a new table or column goes in a new numbered
 file in `migrations/`.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.acronym_counts import AcronymCounts
 from bot.storage.archive import Archive
 from bot.storage.connection import Connection
 from bot.storage.posts import Posts
@@ -26,7 +28,8 @@ class Database:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.index = SearchIndex(connection)
-        self.archive = Archive(connection, self.index)
+        self.acronyms = AcronymCounts(connection)
+        self.archive = Archive(connection, self.index, self.acronyms)
         self.posts = Posts(connection)
         self.subscriptions = Subscriptions(connection)
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from bot.digest import PaperMeta
 from bot.models import DaySummary, IngestOutcome, NewDigest, NewPaper, Paper, distinct_key
+from bot.storage.acronym_counts import AcronymCounts
 from bot.storage.connection import Connection, now_text
 from bot.storage.paper_rows import (
     META_COLUMNS,
@@ -24,11 +25,13 @@ _CHUNK = 500  # ids or keys per `IN (...)` list
 
 
 class Archive:
-    """papers, appearances, digests and digest_files."""
+    """papers, appearances, digests and digest_files; storing papers also indexes them
+    and counts the acronyms they define, in the same transaction."""
 
-    def __init__(self, connection: Connection, index: SearchIndex) -> None:
+    def __init__(self, connection: Connection, index: SearchIndex, acronyms: AcronymCounts) -> None:
         self._db = connection
         self._index = index
+        self._acronyms = acronyms
 
     # -- storing digests ----------------------------------------------------------------
 
@@ -66,6 +69,10 @@ class Archive:
             ],
         )
         await self._index.add(new_ids, fresh)
+        if fresh:
+            await self._acronyms.add(
+                [p.acronyms for p in fresh], after=first_id - 1, upto=first_id + len(fresh) - 1
+            )
         await self._refresh(papers, ids, fetched)
         ids.update(new_ids)
         added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])

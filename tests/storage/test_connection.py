@@ -31,7 +31,10 @@ KEPT = {
     "terms": "SELECT term, doc, cnt FROM paper_vocab ORDER BY term",
     "titles": "SELECT rowid FROM title_fts WHERE title_fts MATCH 'concept' ORDER BY rowid",
     "term_counts": "SELECT * FROM term_counts ORDER BY term",
-    "meta": "SELECT * FROM meta WHERE key NOT LIKE 'command_tree%' ORDER BY key",
+    # acronyms_upto, focus_upto: migrations 13 and 14 add them at 0, and the next start
+    # counts on from there (bot.catch_up).
+    "meta": "SELECT * FROM meta WHERE key NOT LIKE 'command_tree%' "
+    "AND key NOT IN ('acronyms_upto', 'focus_upto') ORDER BY key",
     "guild_channels": "SELECT guild_id, channel_id, since_day, configured_by, configured_at, "
     "failures, retry_after, last_error FROM guild_channels",
     "posts": "SELECT id, guild_id, day, channel_id, requested_by, header_message_id, "
