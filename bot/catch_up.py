@@ -1,7 +1,8 @@
-"""What a start does for papers stored before a table existed: their acronym
-definitions (migration 13, bot.acronyms) and their focus terms (migration 14,
-bot.text.focus_terms). New papers get both in the transaction that stores them; this
-runs once after an upgrade (about 3 minutes a million papers), a batch at a time.
+"""Acronym definitions (bot.acronyms) and focus terms (bot.text.focus_terms) for the
+papers stored without them: a day ingested by the bot's loop (`Catalog.tidy` adds
+them after posting, so that the day's own commit stays quick), and papers stored before
+migrations 13 and 14 (a start adds them: about 3 minutes a million papers). A bulk load
+stores them with the papers. A batch at a time, each in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -18,17 +19,24 @@ log = logging.getLogger(__name__)
 BATCH = 2_000  # papers read at a time
 
 
-async def catch_up(db: Database) -> None:
-    """Count the acronyms and index the focus of papers not yet counted or indexed."""
+async def catch_up(db: Database, most: int | None = None) -> bool:
+    """Count the acronyms and index the focus of papers not yet counted or indexed: all
+    of them, or the first `most`. True if there were any."""
     newest = await db.archive.max_paper_id()
     counted = await db.acronyms.upto()
+    indexed = await db.index.focus_upto()
+    if most is not None:
+        newest = min(newest, min(counted or 0, indexed or 0) + most)
+    behind = (counted is not None and counted < newest) or (
+        indexed is not None and indexed < newest
+    )
     if counted is not None and counted < newest:
         log.info("counting the acronyms defined in papers %d to %d", counted + 1, newest)
         await _count_acronyms(db, counted, newest)
-    indexed = await db.index.focus_upto()
     if indexed is not None and indexed < newest:
         log.info("indexing what papers %d to %d are about", indexed + 1, newest)
         await _index_focus(db, indexed, newest)
+    return behind
 
 
 async def _count_acronyms(db: Database, upto: int, newest: int) -> None:

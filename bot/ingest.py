@@ -17,7 +17,7 @@ from stat import S_ISREG
 
 from bot import acronyms, names, text
 from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
-from bot.models import IngestOutcome, NewDigest, NewPaper, distinct_key
+from bot.models import About, IngestOutcome, NewDigest, NewPaper, distinct_key
 from bot.search import Catalog
 from bot.watcher import FolderWatcher, digest_files, file_signatures
 from bot.wording import plural
@@ -75,11 +75,14 @@ def totals(reports: list[FileReport]) -> str:
     )
 
 
-def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
+def prepare(
+    digest: ParsedDigest, keep_terms: bool = False, describe: bool = True
+) -> list[NewPaper]:
     """Papers ready to store; a paper repeated within one file (the same arXiv id, or
     the same title without two different ids) is kept once and reported.
 
-    `keep_terms` keeps each paper's distinct terms (see `NewPaper.terms`).
+    `keep_terms` keeps each paper's distinct terms (see `NewPaper.terms`); `describe`
+    says what each is about (`NewPaper.about`), else bot.catch_up does after posting.
     """
     papers: dict[str, NewPaper] = {}
     arxiv_ids: set[str] = set()
@@ -109,7 +112,6 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             arxiv_ids.add(arxiv_id)
         title_terms = text.terms(paper.title)
         abstract_terms = text.terms(paper.abstract)
-        focus_title, focus_repeated = text.focus_terms(title_terms, abstract_terms)
         papers[key] = NewPaper(
             title_key=key,
             title=paper.title,
@@ -117,14 +119,18 @@ def prepare(digest: ParsedDigest, keep_terms: bool = False) -> list[NewPaper]:
             links=paper.links,
             index_title=" ".join(title_terms),
             index_abstract=" ".join(abstract_terms),
-            focus_title=focus_title,
-            focus_repeated=focus_repeated,
             meta=meta,
             index_authors=names.index_text(meta.authors) if meta else "",
             terms=frozenset((*title_terms, *abstract_terms)) if keep_terms else None,
-            acronyms=frozenset(acronyms.definitions(paper.abstract)),
+            about=describe_paper(title_terms, abstract_terms, paper.abstract) if describe else None,
         )
     return list(papers.values())
+
+
+def describe_paper(title_terms: list[str], abstract_terms: list[str], abstract: str) -> About:
+    """What a paper is about (see `About`), from its stemmed terms and its abstract."""
+    focus_title, focus_repeated = text.focus_terms(title_terms, abstract_terms)
+    return About(focus_title, focus_repeated, frozenset(acronyms.definitions(abstract)))
 
 
 def _other_id(paper: NewPaper, arxiv_id: str) -> bool:
@@ -141,7 +147,7 @@ class PreparedFile:
 
 
 def prepare_file(
-    path: Path, today: dt.date | None = None, keep_terms: bool = False
+    path: Path, today: dt.date | None = None, keep_terms: bool = False, describe: bool = True
 ) -> PreparedFile:
     """Parse and prepare one file (see `prepare`); never raises for bad content.
 
@@ -155,7 +161,7 @@ def prepare_file(
         return PreparedFile(
             FileReport(str(path), None, problems=[Problem(str(path), None, message)]), None
         )
-    papers = prepare(parsed, keep_terms)
+    papers = prepare(parsed, keep_terms, describe)
     report = FileReport(str(path), parsed.day, problems=parsed.problems)
     if parsed.day is None or not papers:
         if parsed.day is not None and not parsed.explained_empty:
@@ -200,7 +206,9 @@ async def ingest_startup(
 
 async def ingest_file(catalog: Catalog, path: Path, today: dt.date | None = None) -> FileReport:
     """Ingest one digest file in one transaction; never raises for bad content."""
-    prepared = await asyncio.to_thread(prepare_file, path, today, keep_terms=True)
+    # What the papers are about waits for the catch-up after posting (Catalog.tidy):
+    # a day's papers are candidates for /search as its newest meanwhile.
+    prepared = await asyncio.to_thread(prepare_file, path, today, keep_terms=True, describe=False)
     if prepared.digest is not None:
         outcome = (await catalog.db.archive.add_digests([prepared.digest]))[0]
         prepared.report.outcome = outcome

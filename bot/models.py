@@ -54,6 +54,17 @@ class IngestOutcome:
 
 
 @dataclass(frozen=True)
+class About:
+    """What a paper is about: its focus terms as index text (bot.text.focus_terms: its
+    title's terms, and those its abstract repeats) and the (acronym, expansion) pairs its
+    abstract defines (bot.acronyms.definitions)."""
+
+    focus_title: str
+    focus_repeated: str
+    acronyms: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
 class NewPaper:
     """A paper ready to store: display text plus its index form."""
 
@@ -63,10 +74,6 @@ class NewPaper:
     links: tuple[Link, ...]
     index_title: str
     index_abstract: str
-    # bot.text.focus_terms: what the paper is about (its title's terms, and those its
-    # abstract repeats), for the focus index.
-    focus_title: str = ""
-    focus_repeated: str = ""
     # From a Hub day: its metadata (None for a text digest, which never changes what
     # is stored), and the author index text (bot.names.index_text).
     meta: PaperMeta | None = None
@@ -75,8 +82,9 @@ class NewPaper:
     # day, whose terms go on to the vocabulary); splitting the index text again costs
     # more than keeping the stemmed words' sets.
     terms: frozenset[str] | None = None
-    # (acronym, expansion) pairs the abstract defines (bot.acronyms.definitions).
-    acronyms: frozenset[tuple[str, str]] = frozenset()
+    # What it is about, for the focus index and the acronym counts; None leaves both to
+    # bot.catch_up, after posting (a single day's ingest does, to stay quick).
+    about: About | None = None
 
     def vocabulary(self) -> frozenset[str]:
         """The distinct index terms of title and abstract."""

@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 AUTHOR_RERANKED = 60  # an author's papers holding the other words, re-sorted by title
 AUTOCOMPLETE_CHOICES = 25
 RANDOM_DRAWS = 64
+CATCH_UP_PAPERS = 5_000  # papers described per tidy: a day is 100; an upgrade, in steps
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,13 @@ class Catalog:
         self._finder.forget()
 
     async def tidy(self) -> int:
-        """Upkeep after a pass has posted: settle the vocabulary, merge the index
+        """Upkeep after a pass has posted: settle the vocabulary, index what new papers
+        are about (bot.catch_up, CATCH_UP_PAPERS at a time), merge the index
         (`SearchIndex.tidy`, whose merge steps it returns)."""
         self.vocabulary.settle()
+        if await catch_up(self.db, most=CATCH_UP_PAPERS):
+            self._concepts.forget()
+            self._finder.forget()
         return await self.db.index.tidy()
 
     @classmethod

@@ -82,8 +82,10 @@ async def catalog(database: Database) -> Catalog:
 
 @pytest.fixture
 async def seeded(catalog: Catalog) -> Catalog:
-    """A catalog holding both seed digests."""
+    """A catalog holding both seed digests, tidied as after the bot's pass (which
+    describes what the papers are about: bot.catch_up)."""
     await ingest_paths(catalog, [SEEDS], today=TODAY)
+    await catalog.tidy()
     return catalog
 
 

@@ -76,6 +76,7 @@ async def test_bulk_and_file_by_file_count_the_same(tmp_path: Path, seeded: Cata
     async with await Database.open(tmp_path / "bulk.db") as database:
         bulk = await Catalog.load(database)
         await ingest_paths(bulk, [SEEDS], TODAY, workers=1)
+        await bulk.tidy()
         assert await acronym_rows(database) == await acronym_rows(seeded.db)
 
 

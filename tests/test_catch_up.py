@@ -1,4 +1,5 @@
-"""bot.catch_up: what a start adds for papers stored before migrations 13 and 14."""
+"""bot.catch_up: what a pass's tidy adds for a day just ingested, and a start for papers
+stored before migrations 13 and 14."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ async def test_papers_stored_before_the_tables_are_added_at_the_next_start(
 ) -> None:
     path = tmp_path / "upgraded.db"
     async with await Database.open(path) as database:
-        await ingest_paths(await Catalog.load(database), [SEEDS], TODAY)
+        catalog = await Catalog.load(database)
+        await ingest_paths(catalog, [SEEDS], TODAY)
+        await catalog.tidy()
     focus, acronyms = rows(path, FOCUS), rows(path, ACRONYMS)
     assert focus and acronyms
     with sqlite3.connect(path) as connection:  # as migrations 13 and 14 leave a database
@@ -37,7 +40,6 @@ async def test_papers_stored_before_the_tables_are_added_at_the_next_start(
         catalog = await Catalog.load(database)
         assert await database.index.focus_upto() == catalog.paper_total == 163
         assert await database.acronyms.upto() == 163
-        # New papers are added as stored again: the counts reach the newest paper.
         hits = await catalog.search("tree-of-thought")
         assert hits.papers[0].title.startswith("Probabilistic Tree-of-thought")
     assert rows(path, FOCUS) == focus
@@ -56,3 +58,22 @@ async def test_a_focus_index_behind_the_papers_is_left_to_the_next_start(
         await database.connection.set_meta("focus_upto", "0")
         await Catalog.load(database)
         assert await database.index.focus_upto() == 163
+
+
+async def test_a_day_ingested_by_the_loop_is_described_when_the_pass_tidies(
+    tmp_path: Path,
+) -> None:
+    async with await Database.open(tmp_path / "loop.db") as database:
+        catalog = await Catalog.load(database)
+        (report,) = await ingest_paths(catalog, [SEEDS / "002_51c00633ee49e7be.txt"], TODAY)
+        assert report.outcome is not None and report.outcome.new_papers > 0
+        # Stored and searchable at once; what the papers are about waits for the tidy.
+        assert await database.index.focus_upto() == await database.acronyms.upto() == 0
+        hits = await catalog.search("tree-of-thought")
+        assert hits.papers and hits.papers[0].title.startswith("Probabilistic Tree-of-thought")
+        await catalog.tidy()
+        newest = catalog.paper_total
+        assert await database.index.focus_upto() == await database.acronyms.upto() == newest
+        assert rows(tmp_path / "loop.db", "SELECT count(*) FROM focus_vocab") != [(0,)]
+        await catalog.tidy()  # nothing left: nothing is indexed twice
+        assert await database.index.focus_upto() == newest

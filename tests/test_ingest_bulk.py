@@ -106,6 +106,7 @@ async def test_bulk_path_stores_exactly_what_one_by_one_stores(tmp_path: Path) -
     async with await Database.open(tmp_path / "one.db") as one_db:
         one = await Catalog.load(one_db)
         one_reports = [await ingest_file(one, path, TODAY) for path in digest_files([archive])]
+        await one.tidy()  # as the bot's pass does after posting: focus terms, acronyms
         one_results = [p.title for p in (await one.search("concept bottleneck")).papers]
     async with await Database.open(tmp_path / "bulk.db") as bulk_db:
         bulk = await Catalog.load(bulk_db)

@@ -69,10 +69,9 @@ class Archive:
             ],
         )
         await self._index.add(new_ids, fresh)
-        if fresh:
-            await self._acronyms.add(
-                [p.acronyms for p in fresh], after=first_id - 1, upto=first_id + len(fresh) - 1
-            )
+        defined = [p.about.acronyms for p in fresh if p.about is not None]
+        if defined and len(defined) == len(fresh):  # else bot.catch_up counts them
+            await self._acronyms.add(defined, after=first_id - 1, upto=first_id + len(fresh) - 1)
         await self._refresh(papers, ids, fetched)
         ids.update(new_ids)
         added = await self._append_to_day(day_text, [ids[p.title_key] for p in papers])

@@ -51,7 +51,8 @@ class SearchIndex(IndexUpkeep):
     bot.names) and term_counts."""
 
     async def add(self, ids: dict[str, int], papers: Sequence[NewPaper]) -> None:
-        """Index new papers (`ids`: title key -> id), within the caller's transaction."""
+        """Index new papers (`ids`: title key -> id), within the caller's transaction; what
+        they are about only when `NewPaper.about` is known (else bot.catch_up does)."""
         await self._db.execute_many(
             "INSERT INTO paper_fts(rowid, title, abstract) VALUES (?, ?, ?)",
             [(ids[p.title_key], p.index_title, p.index_abstract) for p in papers],
@@ -64,10 +65,14 @@ class SearchIndex(IndexUpkeep):
             "INSERT INTO author_fts(rowid, names) VALUES (?, ?)",
             [(ids[p.title_key], p.index_authors) for p in papers if p.index_authors],
         )
-        if papers:
-            first = min(ids[p.title_key] for p in papers)
+        described = [(ids[p.title_key], p.about) for p in papers if p.about is not None]
+        if described and len(described) == len(papers):
+            first = min(paper_id for paper_id, _ in described)
             await self.add_focus(
-                [(ids[p.title_key], p.focus_title, p.focus_repeated) for p in papers],
+                [
+                    (paper_id, about.focus_title, about.focus_repeated)
+                    for paper_id, about in described
+                ],
                 after=first - 1,
                 upto=first + len(papers) - 1,
             )
