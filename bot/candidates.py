@@ -36,7 +36,7 @@ NEWEST_WORDS = 3  # of a longer query, its rarest words only: ANDing common ones
 # in at most FOCUS_SHARE of papers are looked up (counting reads their doclists).
 FOCUS_POSTINGS = 8000
 FOCUS_SHARE = 0.2
-FOCUS_CANDIDATES = 60
+FOCUS_CANDIDATES = 100
 FOCUS_TITLE_WEIGHT = 2.0
 FOCUS_CACHE = 10_000  # words whose focus doclist length is kept
 COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' AND
