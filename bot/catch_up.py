@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Sequence
 
 from bot import acronyms, text
@@ -21,7 +22,19 @@ BATCH = 2_000  # papers read at a time
 
 async def catch_up(db: Database, most: int | None = None) -> bool:
     """Count the acronyms and index the focus of papers not yet counted or indexed: all
-    of them, or the first `most`. True if there were any."""
+    of them, or the first `most`. True if there were any.
+
+    A database another process is writing (busy) or that is full is left as it is, and
+    reported: the next tidy or start goes on from where this one stopped.
+    """
+    try:
+        return await _catch_up(db, most)
+    except sqlite3.OperationalError as error:
+        log.warning("could not describe the newest papers yet (focus, acronyms): %s", error)
+        return True
+
+
+async def _catch_up(db: Database, most: int | None) -> bool:
     newest = await db.archive.max_paper_id()
     counted = await db.acronyms.upto()
     indexed = await db.index.focus_upto()

@@ -3,8 +3,11 @@ stored before migrations 13 and 14."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from bot.ingest import ingest_paths
 from bot.search import Catalog
@@ -77,3 +80,23 @@ async def test_a_day_ingested_by_the_loop_is_described_when_the_pass_tidies(
         assert rows(tmp_path / "loop.db", "SELECT count(*) FROM focus_vocab") != [(0,)]
         await catalog.tidy()  # nothing left: nothing is indexed twice
         assert await database.index.focus_upto() == newest
+
+
+async def test_a_start_while_another_process_writes_describes_the_papers_later(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "busy.db"
+    async with await Database.open(path, busy_timeout_ms=50) as database:
+        await ingest_paths(await Catalog.load(database), [SEEDS], TODAY)  # not tidied
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            with caplog.at_level(logging.WARNING, logger="bot.catch_up"):
+                catalog = await Catalog.load(database)  # starts all the same
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert "could not describe the newest papers yet" in caplog.text
+        assert await database.index.focus_upto() == 0
+        await catalog.tidy()
+        assert await database.index.focus_upto() == await database.acronyms.upto() == 163

@@ -303,7 +303,7 @@ async def _ingest_and_check(
     before = await _counts(db, digest.day)
     if fault is not None and digest.day is not None and papers:
         # Fail inside the transaction, after `fault` statements of the write ran.
-        original = db.connection._db.executemany
+        original = db.connection.execute_many
         calls = {"n": 0}
 
         async def failing(sql, rows):
@@ -312,7 +312,7 @@ async def _ingest_and_check(
                 raise InjectedFault(sql)
             return await original(sql, rows)
 
-        db.connection._db.executemany = failing
+        db.connection.execute_many = failing
         try:
             report = await ingest_file(catalog, path, TODAY)
         except InjectedFault:
@@ -322,7 +322,7 @@ async def _ingest_and_check(
         else:
             assert report.outcome is not None and report.outcome.already_ingested
         finally:
-            del db.connection._db.executemany
+            del db.connection.execute_many
         before = await _counts(db, digest.day)
     report = await ingest_file(catalog, path, TODAY)
     after = await _counts(db, digest.day)
