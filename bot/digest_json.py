@@ -241,7 +241,10 @@ def _text(value: object) -> str:
     "" for anything that is not a string (a number is not a title)."""
     if not isinstance(value, str):
         return ""
-    return " ".join(_CONTROL.sub(" ", value).split())
+    spaced = " ".join(value.split())  # line breaks and tabs are whitespace already
+    if spaced.isprintable():  # the usual case: no control character left to replace
+        return spaced
+    return " ".join(_CONTROL.sub(" ", spaced).split())
 
 
 def _count(value: object) -> int | None:

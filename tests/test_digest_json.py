@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +258,15 @@ def test_oversized_file_is_not_read(tmp_path: Path) -> None:
 def test_control_characters_are_spaces() -> None:
     found = parse(wrapped({"title": "A\x00B\tC\u2028D", "summary": "x\r\ny"})).papers[0]
     assert (found.title, found.abstract) == ("A B C D", "x y")
+
+
+@settings(max_examples=300)
+@given(st.text(st.characters(max_codepoint=0x3000)))
+def test_any_text_has_each_run_of_spaces_and_controls_made_one_space(raw: str) -> None:
+    # Each character that is whitespace or a C0 control, or DEL, separates words.
+    expected = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", raw).split())
+    found = parse(wrapped({"title": "T", "summary": "s", "paper": {"ai_summary": raw}})).papers[0]
+    assert found.meta.ai_summary == (expected or None)
 
 
 # -- arXiv ids -------------------------------------------------------------------------
