@@ -36,7 +36,8 @@ NEWEST_WORDS = 3  # of a longer query, its rarest words only: ANDing common ones
 # in at most FOCUS_SHARE of papers are looked up (counting reads their doclists).
 FOCUS_POSTINGS = 8000
 FOCUS_SHARE = 0.2
-FOCUS_CANDIDATES = 100
+FOCUS_CANDIDATES = 60
+FOCUS_CANDIDATES_MORE = 10  # more for each budget step past the first: 100 at 1M
 FOCUS_TITLE_WEIGHT = 2.0
 FOCUS_CACHE = 10_000  # words whose focus doclist length is kept
 COMMON_SHARE = 0.4  # a word in more papers is left out of the newest matches' AND
@@ -128,7 +129,8 @@ def focus_query(
         weighted += [(f"{{repeated}} : {group}", weight)]
     if not weighted:
         return None
-    return CandidateQuery("focus", "", FOCUS_CANDIDATES, "weighted", "focus", tuple(weighted))
+    limit = FOCUS_CANDIDATES + FOCUS_CANDIDATES_MORE * (budget(total) - 1)
+    return CandidateQuery("focus", "", limit, "weighted", "focus", tuple(weighted))
 
 
 def candidate_queries(
