@@ -126,7 +126,8 @@ class Scorer:
                     title_count += counts
         score += TITLE_SHARE_BONUS * title_share / self.total_idf
         score += TITLE_COUNT_BONUS * title_count / max(len(self.idfs), 1)
-        return score + _title_bonus(title, self.query_key)
+        # The exact title's paper is always kept (`best`); only a name is checked here.
+        return score + _name_bonus(title, self.query_key)
 
     def score(self, title: str, abstract: str) -> tuple[float, int]:
         """(score, how many of the query's concepts the paper holds)."""
@@ -257,6 +258,11 @@ def _title_bonus(title: str, query_key: str) -> float:
     """An exact title, or the title's name before ":", wins outright."""
     if query_key and query_key == text.title_key(title):
         return EXACT_TITLE_BONUS
+    return _name_bonus(title, query_key)
+
+
+def _name_bonus(title: str, query_key: str) -> float:
+    """The query is the title's name before ":" ("TALC")."""
     if ":" in title and query_key == text.title_key(title.split(":", 1)[0]):
         return NAME_BONUS
     return 0.0

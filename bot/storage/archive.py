@@ -223,19 +223,18 @@ class Archive:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
+        # One statement: each paper's days come as one text, oldest first.
         rows = await self._db.rows(
-            f"SELECT id, title, abstract, {META_COLUMNS} FROM papers WHERE id IN ({marks})", ids
-        )
-        days: dict[int, list[dt.date]] = {}
-        for paper_id, day in await self._db.rows(
-            f"SELECT paper_id, day FROM appearances WHERE paper_id IN ({marks}) ORDER BY day",
+            f"SELECT id, title, abstract, {META_COLUMNS}, (SELECT group_concat(day, ' ') "
+            "FROM (SELECT day FROM appearances WHERE paper_id = papers.id ORDER BY day)) "
+            f"FROM papers WHERE id IN ({marks})",
             ids,
-        ):
-            days.setdefault(paper_id, []).append(dt.date.fromisoformat(day))
+        )
         by_id = {}
         for row in rows:
-            links, meta, _fetched_at = meta_of(row[3:])
-            by_id[row[0]] = Paper(row[0], row[1], row[2], links, tuple(days.get(row[0], ())), meta)
+            links, meta, _fetched_at = meta_of(row[3:-1])
+            days = tuple(dt.date.fromisoformat(day) for day in (row[-1] or "").split())
+            by_id[row[0]] = Paper(row[0], row[1], row[2], links, days, meta)
         return [by_id[paper_id] for paper_id in ids if paper_id in by_id]
 
     async def titles_by_ids(self, ids: Sequence[int]) -> dict[int, str]:
