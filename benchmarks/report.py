@@ -231,7 +231,10 @@ def design_notes(run: Run) -> list[str]:
         "stemmed index text), SQL 20-25 ms (the commit about 7, the title-key lookup 3-6, "
         "paper_fts 3-4, the rows 3), the tally 2-3 ms. On this VM a page the OS has not served "
         "for a while costs about 60 µs to read, against 3 µs just after (`kdamond` pages out "
-        "cold file pages), so the lookups' share varies. Tried and left out: reading the "
+        "cold file pages), so the lookups' share varies; when it pages the database out to "
+        "the virtual disk, a random read takes 2-4 ms and the same 100 title-key lookups "
+        "take 90-390 ms (measured on the 1M database right after a run whose new-day rows "
+        "were 1.5 times another's at the same FTS5 floor). Tried and left out: reading the "
         "title-key pages ahead while the papers are prepared (no gain: the reader waits for "
         "the GIL), `mmap_size` (slower), a 128 MB page cache (no gain). The timed days "
         "follow one warm-up day, as a running bot meets them.",
