@@ -2,7 +2,8 @@
 papers stored without them: a day ingested by the bot's loop (`Catalog.tidy` adds
 them after posting, so that the day's own commit stays quick), and papers stored before
 migrations 13 and 14 (a start adds them: about 3 minutes a million papers). A bulk load
-stores them with the papers. A batch at a time, each in a transaction of its own.
+stores them with the papers. A batch at a time: read and described once, then
+counted and indexed, each in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from bot import acronyms, text
+from bot.models import About
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
@@ -38,44 +40,39 @@ async def _catch_up(db: Database, most: int | None) -> bool:
     newest = await db.archive.max_paper_id()
     counted = await db.acronyms.upto()
     indexed = await db.index.focus_upto()
+    start = min((mark for mark in (counted, indexed) if mark is not None), default=newest)
     if most is not None:
-        newest = min(newest, min(counted or 0, indexed or 0) + most)
-    behind = (counted is not None and counted < newest) or (
-        indexed is not None and indexed < newest
-    )
-    if counted is not None and counted < newest:
-        log.info("counting the acronyms defined in papers %d to %d", counted + 1, newest)
-        await _count_acronyms(db, counted, newest)
-    if indexed is not None and indexed < newest:
-        log.info("indexing what papers %d to %d are about", indexed + 1, newest)
-        await _index_focus(db, indexed, newest)
-    return behind
-
-
-async def _count_acronyms(db: Database, upto: int, newest: int) -> None:
-    while upto < newest and (batch := await db.archive.texts_after(upto, newest, BATCH)):
-        found = await asyncio.to_thread(_definitions, [abstract for _, _, abstract in batch])
-        if not await db.acronyms.count(found, after=upto, upto=batch[-1][0]):
-            return  # another process counts them
+        newest = min(newest, start + most)
+    if start >= newest:
+        return False
+    log.info("describing papers %d to %d (focus terms, acronyms)", start + 1, newest)
+    # One read and one description of each batch serve both marks, which usually agree.
+    while start < newest and (batch := await db.archive.texts_after(start, newest, BATCH)):
+        described = await asyncio.to_thread(_describe, batch)
         upto = batch[-1][0]
+        if counted is not None and counted < upto:
+            found = [about.acronyms for paper_id, about in described if paper_id > counted]
+            counted = upto if await db.acronyms.count(found, after=counted, upto=upto) else None
+        if indexed is not None and indexed < upto:
+            rows = [
+                (paper_id, about.focus_title, about.focus_repeated)
+                for paper_id, about in described
+                if paper_id > indexed
+            ]
+            indexed = upto if await db.index.catch_up_focus(rows, after=indexed) else None
+        start = upto  # a mark set to None: another process describes those papers
+    return True
 
 
-async def _index_focus(db: Database, upto: int, newest: int) -> None:
-    while upto < newest and (batch := await db.archive.texts_after(upto, newest, BATCH)):
-        rows = await asyncio.to_thread(_focus_rows, batch)
-        if not await db.index.catch_up_focus(rows, after=upto):
-            return  # another process indexes them
-        upto = batch[-1][0]
+def describe_paper(title_terms: list[str], abstract_terms: list[str], abstract: str) -> About:
+    """What a paper is about (see `About`), from its stemmed terms and its abstract."""
+    focus_title, focus_repeated = text.focus_terms(title_terms, abstract_terms)
+    return About(focus_title, focus_repeated, frozenset(acronyms.definitions(abstract)))
 
 
-def _definitions(abstracts: Sequence[str]) -> list[set[tuple[str, str]]]:
-    return [acronyms.definitions(abstract) for abstract in abstracts]
-
-
-def _focus_rows(batch: Sequence[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+def _describe(batch: Sequence[tuple[int, str, str]]) -> list[tuple[int, About]]:
     stems = text.StemCache()  # a cache of its own, freed after: see bot.vocabulary
-    rows = []
-    for paper_id, title, abstract in batch:
-        focus = text.focus_terms(text.terms(title, stems), text.terms(abstract, stems))
-        rows.append((paper_id, *focus))
-    return rows
+    return [
+        (paper_id, describe_paper(text.terms(title, stems), text.terms(abstract, stems), abstract))
+        for paper_id, title, abstract in batch
+    ]

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 
-from bot import acronyms, names, text
+from bot import names, text
+from bot.catch_up import describe_paper
 from bot.digest import MAX_FILE_BYTES, ParsedDigest, Problem, content_hash, parse_file
-from bot.models import About, IngestOutcome, NewDigest, NewPaper, distinct_key
+from bot.models import IngestOutcome, NewDigest, NewPaper, distinct_key
 from bot.search import Catalog
 from bot.watcher import FolderWatcher, digest_files, file_signatures
 from bot.wording import plural
@@ -125,12 +126,6 @@ def prepare(
             about=describe_paper(title_terms, abstract_terms, paper.abstract) if describe else None,
         )
     return list(papers.values())
-
-
-def describe_paper(title_terms: list[str], abstract_terms: list[str], abstract: str) -> About:
-    """What a paper is about (see `About`), from its stemmed terms and its abstract."""
-    focus_title, focus_repeated = text.focus_terms(title_terms, abstract_terms)
-    return About(focus_title, focus_repeated, frozenset(acronyms.definitions(abstract)))
 
 
 def _other_id(paper: NewPaper, arxiv_id: str) -> bool:

@@ -89,12 +89,11 @@ class Catalog:
 
     def note_ingested(self, new_papers: Sequence[Iterable[str]]) -> None:
         """Learn the terms of newly stored papers (their distinct terms, one collection
-        each); forget the cached days, acronyms and focus counts."""
+        each); forget the cached days. (Their acronyms and focus terms come with the
+        tidy, which forgets what they change.)"""
         self.vocabulary.add_documents(new_papers)
         self.paper_total += len(new_papers)
         self._days = None
-        self._concepts.forget()
-        self._finder.forget()
 
     async def tidy(self) -> int:
         """Upkeep after a pass has posted: settle the vocabulary, index what new papers

@@ -1,8 +1,8 @@
 """The acronyms table: how many papers define each acronym (see bot.acronyms).
 
-Counted as papers are stored (`Archive`, in the transaction that stores them), up to
-the paper id in the meta key `acronyms_upto`; papers stored before the table existed
-are counted by the next start (`Catalog.reload`).
+Counted up to the paper id in the meta key `acronyms_upto`: by a bulk load in the
+transaction that stores the papers, else by bot.catch_up (the tidy after a day is
+posted, and a start for papers stored before the table existed).
 """
 
 from __future__ import annotations

@@ -25,8 +25,9 @@ _CHUNK = 500  # ids or keys per `IN (...)` list
 
 
 class Archive:
-    """papers, appearances, digests and digest_files; storing papers also indexes them
-    and counts the acronyms they define, in the same transaction."""
+    """papers, appearances, digests and digest_files; storing papers also indexes them,
+    and counts the acronyms they define when they come described (`NewPaper.about`), in
+    the same transaction."""
 
     def __init__(self, connection: Connection, index: SearchIndex, acronyms: AcronymCounts) -> None:
         self._db = connection
